@@ -1,0 +1,26 @@
+"""bifurc: bifurcation, continuation and network analysis of next-generation
+neural mass models.
+
+The public API is re-exported here; see docs/ for the theory and the CLI.
+"""
+
+from . import analysis
+from .codegen import CompiledModel, compile_model
+from .errors import (BifurcError, DivergenceError, ModelDefinitionError, ParameterError,
+                     SimulationError)
+from .integrate import (RK4, DormandPrince, EulerMaruyama, Integrator, Noise, StochasticHeun,
+                        Stimulus, simulate)
+from .model import CouplingTerm, Model, Parameter, ParameterSet, State
+from .model_files import builtin_model_names, load_model
+from .network import Network, row_normalise
+from .trajectory import Trajectory
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Model", "State", "Parameter", "CouplingTerm", "ParameterSet", "load_model",
+    "builtin_model_names", "compile_model", "CompiledModel", "Network", "row_normalise",
+    "simulate", "Integrator", "RK4", "DormandPrince", "EulerMaruyama", "StochasticHeun",
+    "Noise", "Stimulus", "Trajectory", "BifurcError", "ModelDefinitionError",
+    "ParameterError", "SimulationError", "DivergenceError",
+]

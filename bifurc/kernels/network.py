@@ -1,0 +1,58 @@
+# Network right-hand side: F_k = f(x_k, p_k) + eps * H(p_k) sum_j W[k, j] x_j
+# (template; needs vector_field, gather_coupling_sources, add_coupling,
+# N_COUPLING_SOURCES from the generated module).
+import numba as nb
+
+COUPLING_NONE = 0
+COUPLING_DENSE = 1
+COUPLING_SPARSE = 2
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "contract"})
+def dense_matvec_into(W, y, out, column):
+    """out[:, column] = W @ y (reassociation lets LLVM vectorise; NaN still propagates)."""
+    for k in range(W.shape[0]):
+        acc = 0.0
+        for j in range(W.shape[1]):
+            acc += W[k, j] * y[j]
+        out[k, column] = acc
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy")
+def sparse_matvec_into(indptr, indices, weights, y, out, column):
+    """out[:, column] = W @ y for W in CSR form."""
+    for k in range(indptr.shape[0] - 1):
+        acc = 0.0
+        for e in range(indptr[k], indptr[k + 1]):
+            acc += weights[e] * y[indices[e]]
+        out[k, column] = acc
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy")
+def network_rhs(X, P, coupling, signals, inputs, out):
+    """out[k] = f(X[k], P[k]) + eps * H(P[k]) (W X)[k] for every node k.
+
+    coupling = (eps, mode, W_dense, indptr, indices, weights); signals and
+    inputs are scratch arrays of shapes (N_COUPLING_SOURCES, N) and
+    (N, N_COUPLING_SOURCES).
+    """
+    eps, mode, W, indptr, indices, weights = coupling
+    for k in range(X.shape[0]):
+        vector_field(X[k], P[k], out[k])
+    if mode == COUPLING_NONE or N_COUPLING_SOURCES == 0 or eps == 0.0:
+        return
+    gather_coupling_sources(X, signals)
+    for c in range(N_COUPLING_SOURCES):
+        if mode == COUPLING_DENSE:
+            dense_matvec_into(W, signals[c], inputs, c)
+        else:
+            sparse_matvec_into(indptr, indices, weights, signals[c], inputs, c)
+    for k in range(X.shape[0]):
+        add_coupling(P[k], eps, inputs[k], out[k])
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy")
+def network_scratch(n_nodes):
+    """Scratch arrays (signals, inputs) for network_rhs."""
+    return (np.zeros((max(N_COUPLING_SOURCES, 1), n_nodes)),
+            np.zeros((n_nodes, max(N_COUPLING_SOURCES, 1))))

@@ -1,0 +1,451 @@
+"""Symbolic model definitions: states, parameters, equations, coupling.
+
+A model is the autonomous vector field
+
+    dx/dt = f(x, p),   x in R^n (states), p in R^m (parameters),
+
+given as one SymPy expression per state, plus an optional linear coupling
+matrix H (n x n, entries may depend on p) that says how nodes talk in a network
+(``F_k = f(x_k) + eps * sum_j W[k, j] H x_j``, see docs/models.md).
+
+The same specification is accepted from Python (:meth:`Model.from_spec`, or the
+constructor) and from TOML/YAML files (:func:`bifurc.model_files.load_model`),
+so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import keyword
+import math
+import re
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Mapping, Sequence
+
+import numpy as np
+import sympy as sp
+from sympy.parsing.sympy_parser import parse_expr, standard_transformations
+
+from .errors import ModelDefinitionError, ParameterError
+
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+#: Functions allowed in equations (name as written -> SymPy function).
+ALLOWED_FUNCTIONS = {
+    "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "sin": sp.sin, "cos": sp.cos,
+    "tan": sp.tan, "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh,
+    "atan": sp.atan, "abs": sp.Abs, "Abs": sp.Abs,
+}
+#: Constants allowed in equations.
+ALLOWED_CONSTANTS = {"pi": sp.pi}
+_PARSER_GLOBALS = {"Integer": sp.Integer, "Float": sp.Float, "Rational": sp.Rational,
+                   "Symbol": sp.Symbol, "Function": sp.Function}
+_RESERVED = set(ALLOWED_FUNCTIONS) | set(ALLOWED_CONSTANTS) | {"t", "eps"}
+
+
+@dataclass(frozen=True)
+class State:
+    """A state variable: name, default initial value, unit and meaning."""
+
+    name: str
+    initial: float = 0.0
+    unit: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A parameter: name, default, closed bounds ``[lower, upper]``, unit, meaning."""
+
+    name: str
+    default: float
+    bounds: tuple[float, float] = (-math.inf, math.inf)
+    unit: str = ""
+    description: str = ""
+
+    def check(self, value, *, what="value") -> float:
+        """Return ``value`` as float, or raise if it is non-finite or out of bounds."""
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ParameterError(
+                f"parameter `{self.name}` must be a number, got {value!r}") from None
+        if not math.isfinite(value):
+            raise ParameterError(f"parameter `{self.name}` must be finite, got {value}")
+        lower, upper = self.bounds
+        if not lower <= value <= upper:
+            raise ParameterError(
+                f"parameter `{self.name}` must lie in [{lower}, {upper}], got {what} {value}")
+        return value
+
+
+@dataclass(frozen=True)
+class CouplingTerm:
+    """One entry H[target, source] = gain of the network coupling matrix."""
+
+    target: str
+    source: str
+    gain: str = "1"
+
+
+class ParameterSet(Mapping):
+    """Validated, ordered parameter values of one model (immutable mapping).
+
+    Create with ``model.parameters(**overrides)``; ``values`` is the float64
+    vector in the model's parameter order, as compiled code expects it.
+    """
+
+    def __init__(self, model: "Model", values: Mapping[str, float]):
+        self._model = model
+        self._values = dict(values)
+        self.values = np.array([self._values[n] for n in model.parameter_names], dtype=float)
+        self.values.setflags(write=False)
+
+    @property
+    def model(self) -> "Model":
+        return self._model
+
+    def __getitem__(self, name):
+        if name not in self._values:
+            raise ParameterError(self._model.unknown_parameter_message(name))
+        return self._values[name]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self):
+        return len(self._values)
+
+    def replace(self, **overrides) -> "ParameterSet":
+        """A copy with some values changed (validated like the constructor)."""
+        return self._model.parameters(**{**self._values, **overrides})
+
+    def __repr__(self):
+        inner = ", ".join(f"{k}={v:g}" for k, v in self._values.items())
+        return f"ParameterSet({self._model.name}: {inner})"
+
+
+def _check_name(name, kind):
+    if not isinstance(name, str) or not _NAME_RE.match(name) or keyword.iskeyword(name):
+        raise ModelDefinitionError(
+            f"{kind} name {name!r} is not valid: use letters, digits and '_', starting with a letter")
+    if name in _RESERVED:
+        raise ModelDefinitionError(
+            f"{kind} name {name!r} is reserved (built-in function, constant, time or coupling strength)")
+    return name
+
+
+def _as_float(value, where):
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ModelDefinitionError(f"{where} must be a number, got {value!r}") from None
+    if not math.isfinite(value):
+        raise ModelDefinitionError(f"{where} must be finite, got {value}")
+    return value
+
+
+class Model:
+    """A dynamical system dx/dt = f(x, p) defined symbolically.
+
+    Parameters
+    ----------
+    name : str
+    states : sequence of State (order = state vector order)
+    parameters : sequence of Parameter (order = parameter vector order)
+    equations : mapping state name -> expression string (or SymPy expression)
+        The right-hand side dx/dt of each state.
+    coupling : sequence of CouplingTerm, optional
+        Non-zero entries of the network coupling matrix H.
+    description, time_unit, references, noise_states : metadata
+        ``noise_states`` are the states that receive additive noise by default.
+    """
+
+    def __init__(self, name: str, states: Sequence[State], parameters: Sequence[Parameter],
+                 equations: Mapping[str, object], coupling: Sequence[CouplingTerm] = (),
+                 description: str = "", time_unit: str = "ms",
+                 references: Sequence[str] = (), noise_states: Sequence[str] | None = None):
+        self.name = _check_name(name, "model")
+        self.description = description
+        self.time_unit = time_unit
+        self.references = tuple(references)
+        if not states:
+            raise ModelDefinitionError(f"model {name!r} has no states")
+        self.states = tuple(states)
+        self.parameter_list = tuple(
+            replace(p, default=_as_float(p.default, f"default of parameter `{p.name}`"))
+            for p in parameters)
+        seen = {}
+        for kind, items in (("state", self.states), ("parameter", self.parameter_list)):
+            for item in items:
+                _check_name(item.name, kind)
+                if item.name in seen:
+                    raise ModelDefinitionError(
+                        f"duplicate name {item.name!r}: defined as {seen[item.name]} and as {kind}")
+                seen[item.name] = kind
+        for s in self.states:
+            _as_float(s.initial, f"initial value of state `{s.name}`")
+        for p in self.parameter_list:
+            default = p.default
+            lower, upper = p.bounds
+            if not lower <= default <= upper:
+                raise ModelDefinitionError(
+                    f"default of parameter `{p.name}` ({default}) lies outside its bounds [{lower}, {upper}]")
+        self.state_names = tuple(s.name for s in self.states)
+        self.parameter_names = tuple(p.name for p in self.parameter_list)
+        self.state_symbols = tuple(sp.Symbol(n, real=True) for n in self.state_names)
+        self.parameter_symbols = tuple(sp.Symbol(n, real=True) for n in self.parameter_names)
+        self._namespace = {s.name: s for s in self.state_symbols + self.parameter_symbols}
+        self.equation_texts = self._check_equations(equations)
+        self.rhs = tuple(self.parse(self.equation_texts[n], f"equation for `{n}`")
+                         for n in self.state_names)
+        self.coupling = tuple(self._check_coupling(coupling))
+        self.noise_states = tuple(noise_states) if noise_states is not None else self.state_names
+        for n in self.noise_states:
+            if n not in self.state_names:
+                raise ModelDefinitionError(f"noise state {n!r} is not a state of model {name!r}")
+
+    # ----------------------------------------------------------------- parsing
+    def _check_equations(self, equations):
+        if not isinstance(equations, Mapping):
+            raise ModelDefinitionError("equations must map state names to expressions")
+        for n in equations:
+            if n not in self.state_names:
+                raise ModelDefinitionError(
+                    f"equation for {n!r}, which is not a state (states: {', '.join(self.state_names)})")
+        missing = [n for n in self.state_names if n not in equations]
+        if missing:
+            raise ModelDefinitionError(f"state(s) without an equation: {', '.join(missing)}")
+        return {n: str(equations[n]) for n in self.state_names}
+
+    def parse(self, text: str, where: str) -> sp.Expr:
+        """Parse an expression in the model's states and parameters.
+
+        Only the model's own names, ``pi`` and the functions in
+        ``ALLOWED_FUNCTIONS`` may appear; anything else is an error that names it.
+        """
+        if isinstance(text, sp.Basic):
+            text = str(text)
+        if not isinstance(text, str) or not text.strip():
+            raise ModelDefinitionError(f"{where} is empty")
+        local = {**ALLOWED_FUNCTIONS, **ALLOWED_CONSTANTS, **self._namespace}
+        try:
+            # a bare global namespace: SymPy's own names (E, S, N, I, ...) must not
+            # leak in; unknown names become plain Symbols, rejected below
+            expr = parse_expr(text, local_dict=local, global_dict=dict(_PARSER_GLOBALS),
+                              transformations=standard_transformations, evaluate=True)
+        except Exception as exc:  # SymPy raises many types on bad syntax
+            raise ModelDefinitionError(f"{where} does not parse: {text!r} ({exc})") from None
+        if not isinstance(expr, sp.Expr):
+            raise ModelDefinitionError(f"{where} is not a scalar expression: {text!r}")
+        unknown = sorted(str(s) for s in expr.free_symbols if str(s) not in self._namespace
+                         or s not in self._namespace.values())
+        if unknown:
+            raise ModelDefinitionError(
+                f"{where} uses unknown symbol(s) {', '.join(unknown)}; known states: "
+                f"{', '.join(self.state_names)}; parameters: {', '.join(self.parameter_names)}")
+        undefined = sorted(str(f.func) for f in expr.atoms(sp.core.function.AppliedUndef))
+        if undefined:
+            raise ModelDefinitionError(
+                f"{where} calls unknown function(s) {', '.join(undefined)}; allowed: "
+                f"{', '.join(sorted(ALLOWED_FUNCTIONS))}")
+        if expr.has(sp.I) or expr.has(sp.zoo) or expr.has(sp.nan) or expr.has(sp.oo):
+            raise ModelDefinitionError(f"{where} is not real and finite: {text!r}")
+        return expr
+
+    def _check_coupling(self, coupling):
+        seen = set()
+        for term in coupling:
+            for role in ("target", "source"):
+                name = getattr(term, role)
+                if name not in self.state_names:
+                    raise ModelDefinitionError(
+                        f"coupling {role} {name!r} is not a state of model {self.name!r}")
+            if (term.target, term.source) in seen:
+                raise ModelDefinitionError(
+                    f"duplicate coupling term H[{term.target}, {term.source}]")
+            seen.add((term.target, term.source))
+            gain = self.parse(term.gain, f"coupling gain H[{term.target}, {term.source}]")
+            if gain.free_symbols & set(self.state_symbols):
+                raise ModelDefinitionError(
+                    f"coupling gain H[{term.target}, {term.source}] must not depend on states")
+            yield term
+
+    # -------------------------------------------------------------- accessors
+    @property
+    def n_states(self) -> int:
+        return len(self.states)
+
+    @property
+    def n_parameters(self) -> int:
+        return len(self.parameter_list)
+
+    @cached_property
+    def state_info(self) -> dict[str, State]:
+        return {s.name: s for s in self.states}
+
+    @cached_property
+    def parameter_info(self) -> dict[str, Parameter]:
+        return {p.name: p for p in self.parameter_list}
+
+    def unknown_parameter_message(self, name) -> str:
+        return (f"unknown parameter {name!r} for model {self.name!r}; "
+                f"parameters are: {', '.join(self.parameter_names)}")
+
+    def parameter_index(self, name: str) -> int:
+        if name not in self.parameter_info:
+            raise ParameterError(self.unknown_parameter_message(name))
+        return self.parameter_names.index(name)
+
+    def state_index(self, name: str) -> int:
+        if name not in self.state_info:
+            raise ParameterError(f"unknown state {name!r} for model {self.name!r}; "
+                                 f"states are: {', '.join(self.state_names)}")
+        return self.state_names.index(name)
+
+    def parameters(self, **overrides) -> ParameterSet:
+        """The default parameters with ``overrides`` applied, validated.
+
+        Unknown names, non-numbers, non-finite values and values outside a
+        parameter's bounds raise :class:`ParameterError`.
+        """
+        values = {p.name: p.default for p in self.parameter_list}
+        for name, value in overrides.items():
+            if name not in values:
+                raise ParameterError(self.unknown_parameter_message(name))
+            values[name] = self.parameter_info[name].check(value)
+        return ParameterSet(self, values)
+
+    def initial_state(self, **overrides) -> np.ndarray:
+        """The default initial state (float64 vector), with named values replaced."""
+        x = np.array([s.initial for s in self.states], dtype=float)
+        for name, value in overrides.items():
+            x[self.state_index(name)] = value
+        return x
+
+    # ------------------------------------------------------------ serialising
+    def to_spec(self) -> dict:
+        """The plain-data specification (same schema as a model file)."""
+        spec = {
+            "name": self.name, "description": self.description, "time_unit": self.time_unit,
+            "references": list(self.references), "noise_states": list(self.noise_states),
+            "states": {s.name: {"initial": s.initial, "unit": s.unit, "description": s.description}
+                       for s in self.states},
+            "parameters": {p.name: {"default": p.default, "bounds": list(p.bounds), "unit": p.unit,
+                                    "description": p.description} for p in self.parameter_list},
+            "equations": dict(self.equation_texts),
+        }
+        if self.coupling:
+            spec["coupling"] = [{"target": c.target, "source": c.source, "gain": c.gain}
+                                for c in self.coupling]
+        return spec
+
+    @classmethod
+    def from_spec(cls, spec: Mapping, source: str = "model specification") -> "Model":
+        """Build a model from a plain-data specification (the model-file schema).
+
+        See docs/model-files.md for the schema.
+        """
+        if not isinstance(spec, Mapping):
+            raise ModelDefinitionError(f"{source}: top level must be a table/mapping")
+        known = {"name", "description", "time_unit", "references", "noise_states", "states",
+                 "parameters", "equations", "coupling"}
+        extra = sorted(set(spec) - known)
+        if extra:
+            raise ModelDefinitionError(f"{source}: unknown key(s) {', '.join(extra)}; "
+                                       f"allowed: {', '.join(sorted(known))}")
+        for key in ("name", "states", "equations"):
+            if key not in spec:
+                raise ModelDefinitionError(f"{source}: missing required key `{key}`")
+        states = [_state_from_spec(n, v, source) for n, v in _items(spec["states"], "states", source)]
+        parameters = [_parameter_from_spec(n, v, source)
+                      for n, v in _items(spec.get("parameters", {}), "parameters", source)]
+        coupling = []
+        for i, term in enumerate(spec.get("coupling", []) or []):
+            if not isinstance(term, Mapping) or not {"target", "source"} <= set(term):
+                raise ModelDefinitionError(
+                    f"{source}: coupling term {i} needs `target` and `source` (and optional `gain`)")
+            coupling.append(CouplingTerm(str(term["target"]), str(term["source"]),
+                                         str(term.get("gain", "1"))))
+        return cls(name=spec["name"], states=states, parameters=parameters,
+                   equations=spec["equations"], coupling=coupling,
+                   description=spec.get("description", ""), time_unit=spec.get("time_unit", "ms"),
+                   references=spec.get("references", ()), noise_states=spec.get("noise_states"))
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of the canonical symbolic content (names, order, equations, coupling).
+
+        Two definitions with the same fingerprint compile to the same code.
+        """
+        content = {
+            "states": self.state_names, "parameters": self.parameter_names,
+            "rhs": [sp.srepr(e) for e in self.rhs],
+            "coupling": [(c.target, c.source, sp.srepr(self.parse(c.gain, "gain")))
+                         for c in self.coupling],
+        }
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+    def describe(self) -> str:
+        """Human-readable equations and defaults (what `bifurc show` prints)."""
+        lines = [f"model {self.name}: {self.description}".rstrip(": "), "",
+                 f"equations (time in {self.time_unit}):"]
+        width = max(len(n) for n in self.state_names)
+        for n in self.state_names:
+            lines.append(f"  d{n}/dt{' ' * (width - len(n))} = {self.equation_texts[n]}")
+        lines += ["", "states (initial value, unit):"]
+        for s in self.states:
+            lines.append(f"  {s.name:<{width}} = {s.initial:<10g} {s.unit:<5} {s.description}")
+        lines += ["", "parameters (default, bounds, unit):"]
+        pw = max((len(n) for n in self.parameter_names), default=0)
+        for p in self.parameter_list:
+            lines.append(f"  {p.name:<{pw}} = {p.default:<8g} [{p.bounds[0]:g}, {p.bounds[1]:g}]"
+                         f" {p.unit:<6} {p.description}")
+        if self.coupling:
+            lines += ["", "network coupling  F_k = f(x_k) + eps * sum_j W[k, j] H x_j, with H:"]
+            for c in self.coupling:
+                lines.append(f"  H[{c.target}, {c.source}] = {c.gain}")
+        if self.references:
+            lines += ["", "references:"] + [f"  - {r}" for r in self.references]
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return (f"Model({self.name!r}, states={list(self.state_names)}, "
+                f"parameters={list(self.parameter_names)})")
+
+
+def _items(table, what, source):
+    if isinstance(table, Mapping):
+        return list(table.items())
+    raise ModelDefinitionError(f"{source}: `{what}` must be a table mapping names to entries")
+
+
+def _state_from_spec(name, entry, source):
+    if not isinstance(entry, Mapping):
+        entry = {"initial": entry}
+    extra = set(entry) - {"initial", "unit", "description"}
+    if extra:
+        raise ModelDefinitionError(f"{source}: state `{name}` has unknown key(s) {sorted(extra)}")
+    return State(name, _as_float(entry.get("initial", 0.0), f"initial value of state `{name}`"),
+                 str(entry.get("unit", "")), str(entry.get("description", "")))
+
+
+def _parameter_from_spec(name, entry, source):
+    if not isinstance(entry, Mapping):
+        entry = {"default": entry}
+    extra = set(entry) - {"default", "bounds", "unit", "description"}
+    if extra:
+        raise ModelDefinitionError(f"{source}: parameter `{name}` has unknown key(s) {sorted(extra)}")
+    if "default" not in entry:
+        raise ModelDefinitionError(f"{source}: parameter `{name}` has no default")
+    bounds = entry.get("bounds", (-math.inf, math.inf))
+    if not isinstance(bounds, (list, tuple)) or len(bounds) != 2:
+        raise ModelDefinitionError(f"{source}: bounds of parameter `{name}` must be [lower, upper]")
+    lower, upper = (float(b) for b in bounds)
+    if math.isnan(lower) or math.isnan(upper) or lower > upper:
+        raise ModelDefinitionError(f"{source}: bounds of parameter `{name}` are not an interval: {bounds}")
+    # non-finite defaults are rejected by Model itself with the same message
+    return Parameter(name, entry["default"], (lower, upper), str(entry.get("unit", "")),
+                     str(entry.get("description", "")))

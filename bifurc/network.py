@@ -1,0 +1,111 @@
+"""Networks of identical nodes on a structural connectome.
+
+    dx_k/dt = f(x_k, p) + eps * sum_j W[k, j] H(p) x_j,   k = 1..N,
+
+with W = D^-1 C the row-normalised connectivity (D = diag of row sums of C,
+C[k, j] >= 0 the strength of j -> k), so that every node receives the same
+total input and a homogeneous (synchronous) invariant manifold exists
+(docs/models.md, section 4).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse as sps
+
+from .errors import ParameterError
+from .model import Model
+
+
+def row_normalise(connectivity):
+    """W = D^-1 C, after checking that C is square, finite, non-negative and
+    that every node receives input (no zero row). Dense in, dense out; sparse
+    in, CSR out."""
+    sparse = sps.issparse(connectivity)
+    C = sps.csr_matrix(connectivity, dtype=float) if sparse else np.array(connectivity, dtype=float)
+    if C.ndim != 2 or C.shape[0] != C.shape[1]:
+        raise ParameterError(f"connectivity must be a square matrix, got shape {C.shape}")
+    values = C.data if sparse else C
+    if not np.all(np.isfinite(values)):
+        raise ParameterError("connectivity has non-finite entries")
+    if np.any(values < 0):
+        raise ParameterError("connectivity has negative entries (weights must be >= 0)")
+    row_sums = np.asarray(C.sum(axis=1)).ravel()
+    isolated = np.flatnonzero(row_sums <= 0)
+    if isolated.size:
+        raise ParameterError(
+            f"node(s) {isolated[:10].tolist()} receive no input (zero row sum), so the row "
+            f"normalisation W = D^-1 C is undefined: remove them or add connections")
+    if sparse:
+        W = sps.diags(1.0 / row_sums) @ C
+        W = sps.csr_matrix(W)
+        W.sort_indices()
+        return W
+    return C / row_sums[:, None]
+
+
+class Network:
+    """N copies of a node model coupled through a connectome.
+
+    Parameters
+    ----------
+    model : Model
+        Node model; it must declare a coupling matrix H (``[[coupling]]``).
+    connectivity : (N, N) array or scipy.sparse matrix
+        C[k, j] >= 0: strength of the connection j -> k.
+    eps : float
+        Global coupling strength.
+    normalise : bool
+        Row-normalise C (default). With False, C is used as W unchanged.
+    labels : sequence of str, optional
+        Region names.
+    """
+
+    def __init__(self, model: Model, connectivity, eps: float = 0.0, normalise: bool = True,
+                 labels=None):
+        if not model.coupling:
+            raise ParameterError(
+                f"model {model.name!r} declares no coupling (H); add [[coupling]] terms to use it "
+                f"in a network")
+        eps = float(eps)
+        if not math.isfinite(eps):
+            raise ParameterError(f"`eps` must be finite, got {eps}")
+        self.model = model
+        self.eps = eps
+        if normalise:
+            self.weights = row_normalise(connectivity)
+        else:
+            self.weights = (sps.csr_matrix(connectivity, dtype=float) if sps.issparse(connectivity)
+                            else np.array(connectivity, dtype=float))
+        self.n_nodes = self.weights.shape[0]
+        if labels is not None and len(labels) != self.n_nodes:
+            raise ParameterError(f"{len(labels)} labels for {self.n_nodes} nodes")
+        self.labels = list(labels) if labels is not None else [str(k) for k in range(self.n_nodes)]
+
+    @property
+    def is_sparse(self) -> bool:
+        return sps.issparse(self.weights)
+
+    def kernel_coupling(self):
+        """(eps, mode, W_dense, indptr, indices, weights) as the kernels read it."""
+        empty_i = np.zeros(1, dtype=np.int64)
+        if self.is_sparse:
+            W = self.weights
+            return (self.eps, 2, np.zeros((1, 1)), W.indptr.astype(np.int64),
+                    W.indices.astype(np.int64), W.data.astype(float))
+        return (self.eps, 1, np.ascontiguousarray(self.weights), empty_i, empty_i, np.zeros(1))
+
+    def describe(self) -> dict:
+        return {"n_nodes": self.n_nodes, "eps": self.eps, "sparse": self.is_sparse,
+                "n_edges": int(self.weights.nnz if self.is_sparse else np.count_nonzero(self.weights))}
+
+    def __repr__(self):
+        return f"Network({self.model.name!r}, n_nodes={self.n_nodes}, eps={self.eps})"
+
+
+def uncoupled_kernel_coupling():
+    """The coupling tuple of a single node (no network)."""
+    empty_i = np.zeros(1, dtype=np.int64)
+    return (0.0, 0, np.zeros((1, 1)), empty_i, empty_i, np.zeros(1))

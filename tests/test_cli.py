@@ -1,0 +1,74 @@
+"""The bifurc command line."""
+
+import json
+
+import numpy as np
+import pytest
+
+import bifurc as bf
+from bifurc.cli import main
+
+
+@pytest.mark.parametrize("command", [[], ["models"], ["show"], ["simulate"]])
+def test_help_everywhere(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(command + ["--help"])
+    assert exit_info.value.code == 0
+    assert "usage: bifurc" in capsys.readouterr().out
+
+
+def test_models_lists_builtins(capsys):
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    for name in ("qif", "qif_syn", "ei"):
+        assert name in out
+
+
+def test_show_prints_equations_and_defaults(capsys):
+    assert main(["show", "ei"]) == 0
+    out = capsys.readouterr().out
+    assert "dr_e/dt = (delta_e / (pi * tau_e) + 2 * r_e * v_e) / tau_e" in out
+    assert "H[v_e, s_e] = g_e" in out and "eta_e" in out
+
+
+def test_simulate_ei_writes_gamma_oscillation(tmp_path, capsys):
+    code = main(["simulate", "ei", "--duration", "300", "--out", str(tmp_path), "--csv", "--quiet"])
+    assert code == 0
+    for name in ("timeseries.npz", "timeseries.csv", "timeseries.png", "summary.json"):
+        assert (tmp_path / name).stat().st_size > 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert 30 < summary["states"]["r_e"]["frequency_hz"] < 100
+    trajectory = bf.Trajectory.load(tmp_path / "timeseries.npz")
+    assert trajectory.time[-1] == pytest.approx(300.0)
+    assert "oscillates at" in capsys.readouterr().out
+
+
+def test_simulate_with_set_and_noise(tmp_path):
+    code = main(["simulate", "ei", "--set", "eta_e=-5,J_ee=8", "--duration", "50", "--noise",
+                 "0.2", "--seed", "1", "--out", str(tmp_path), "--no-plot", "--quiet"])
+    assert code == 0
+    trajectory = bf.Trajectory.load(tmp_path / "timeseries.npz")
+    assert trajectory.parameters["eta_e"] == -5 and trajectory.parameters["J_ee"] == 8
+    assert trajectory.metadata["integrator"]["name"] == "StochasticHeun"
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["simulate", "ei", "--set", "bogus=1"], "unknown parameter 'bogus'"),
+    (["simulate", "ei", "--set", "eta_e"], "expects name=value"),
+    (["simulate", "ei", "--set", "eta_e=abc"], "is not a number"),
+    (["simulate", "nomodel"], "unknown model 'nomodel'"),
+    (["simulate", "ei", "--dt", "0.03", "--sample-interval", "0.1"], "whole multiple"),
+])
+def test_simulate_bad_input(arguments, message, tmp_path, capsys):
+    assert main(arguments + ["--out", str(tmp_path), "--quiet"]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "timeseries.npz").exists()
+
+
+def test_simulate_divergence_exits_nonzero_and_keeps_finite_part(tmp_path, capsys):
+    code = main(["simulate", "qif", "--set", "eta=1e6", "--dt", "0.5", "--out", str(tmp_path),
+                 "--no-plot", "--quiet"])
+    assert code == 1
+    assert "diverged" in capsys.readouterr().err
+    trajectory = bf.Trajectory.load(tmp_path / "timeseries.npz")
+    assert trajectory.status == "diverged" and np.all(np.isfinite(trajectory.states))
