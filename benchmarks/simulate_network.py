@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import json
 import math
 import os
@@ -193,7 +194,7 @@ def run_scipy(rhs, x0, duration, rtol, atol, budget, label="scipy solve_ivp DOP8
         seconds *= duration / run_duration
     return {
         "method": label, "setting": f"rtol={rtol:g}, atol={atol:g}", "kind": "scipy",
-        "rtol": rtol, "time": solution.t, "r_e": solution.y[:n_nodes].T,
+        "rtol": rtol, "time": solution.t, "r_e": solution.y[:n_nodes].T.copy(),
         "run_seconds": seconds, "first_run_seconds": None, "compile_seconds": None,
         "steps": None, "nfev": int(solution.nfev), "rejected": None, "repeatable": None,
         "extrapolated_from": extrapolated_from,
@@ -264,6 +265,30 @@ def measure_compile_in_fresh_processes() -> dict:
                                     check=True, capture_output=True, text=True).stdout
             result[state] = json.loads(output.strip().splitlines()[-1])
         return result
+
+
+def source_fingerprint(model) -> str:
+    """Hash of the bifurc source files a simulation runs through, the generated-module
+    key and the git commit: the code being measured."""
+    digest = hashlib.sha256()
+    package = Path(bf.__file__).parent
+    patterns = ("codegen.py", "symbolic.py", "model.py", "model_files.py", "network.py",
+                "trajectory.py", "analysis.py", "integrate/*.py", "kernels/*.py")
+    files = sorted({f for pattern in patterns for f in package.glob(pattern)})
+    for path in files + [package.parent / "models" / f"{model.name}.toml"]:
+        digest.update(str(path.relative_to(package.parent)).encode())
+        digest.update(path.read_bytes())
+    text = f"source {digest.hexdigest()[:12]}, generated module {model.name}_{module_key(model)}"
+    try:
+        def git(*arguments):
+            return subprocess.run(["git", *arguments], cwd=package.parent, capture_output=True,
+                                  text=True, check=True).stdout.strip()
+        dirty = git("status", "--porcelain", "--", "bifurc", "models")
+        text += f", git {git('rev-parse', '--short', 'HEAD')}" + (
+            " + uncommitted changes in bifurc/ or models/" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return text
 
 
 def disk_cache_state(model) -> str:
@@ -388,7 +413,8 @@ def benchmark(n_nodes, eps, args, model, log):
     e05, e01 = by_dt["dt=0.05"].get("max_error_hz"), by_dt["dt=0.01"].get("max_error_hz")
     if e05 and e01:
         notes.append(f"RK4 error ratio dt=0.05 / dt=0.01 = {e05 / e01:.3g} (4th order: 5^4 = 625; "
-                     f"a much smaller ratio would mean the reference itself is the limit).")
+                     f"a ratio near 1 means both errors sit at the floor of the reference and "
+                     f"rounding, as on a fixed point).")
     if not all(r["repeatable"] for r in results):
         notes.append("WARNING: a bifurc run did not reproduce bit-for-bit on its repeat.")
     for note in notes:
@@ -464,9 +490,13 @@ def main(argv=None):
     log(f"date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}")
     log(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"{platform.system()} {platform.release()}")
+    log(f"load average at start (1/5/15 min): {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
+        f"(other processes compete for the {os.cpu_count()} cores when this is near or above 1)")
     log(f"versions: python {platform.python_version()}, bifurc {bf.__version__}, numpy "
         f"{np.__version__}, scipy {scipy.__version__}, numba {numba.__version__}")
     log(f"disk cache at start: {disk_cache_state(model)}")
+    fingerprint = source_fingerprint(model)
+    log(f"bifurc code measured: {fingerprint}")
 
     summaries = [benchmark(n, eps, args, model, log) for n in args.nodes for eps in args.eps]
 
@@ -490,11 +520,17 @@ def main(argv=None):
     targets_summary(summaries, log)
     log(f"- >= {TARGET_SPEEDUP:g}x faster than solve_ivp at equal accuracy: see the "
         f"'speed-up at equal accuracy' column")
-    log(f"\ntotal script time: {time.perf_counter() - started:.1f} s")
+    log(f"\ntotal script time: {time.perf_counter() - started:.1f} s; load average at end: "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    status = 0
+    if source_fingerprint(model) != fingerprint:
+        log(f"\nWARNING: bifurc's source changed during the run (now {source_fingerprint(model)}); "
+            f"later rows may have been measured with different (recompiled) code: rerun.")
+        status = 2
     if args.json:
         args.json.write_text(json.dumps({"summaries": summaries, "fresh_compile": fresh},
                                         indent=1, default=float))
-    return 0
+    return status
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ For a model, one Python module is rendered with
 * ``second_derivative(x, p, u, v, out)``      B(x, p; u, v)
 * ``third_derivative(x, p, u, v, w, out)``    C(x, p; u, v, w)
 * ``coupling_matrix(p, out)``                 H(p)    (n x n)
+* ``jacobian_action_state(x, p, v, out)``     D_x(A v) (n x n), A = Df/dx
+* ``jacobian_action_parameters(x, p, v, out)`` D_p(A v) (n x m)
 * the network right-hand side and the integrators (``bifurc/kernels/*.py``
   appended verbatim, so they call this model's functions directly: no Python
   callbacks and no function arguments in the hot path).
@@ -41,7 +43,7 @@ from . import symbolic
 from .model import Model, ParameterSet
 
 #: Bump when the rendered code changes meaning (invalidates every cache entry).
-CODEGEN_VERSION = "2"
+CODEGEN_VERSION = "3"
 #: Kernel templates appended to every generated module, in this order.
 KERNEL_TEMPLATES = ("network.py", "integrators.py")
 
@@ -159,6 +161,12 @@ def render_module(model: Model) -> str:
                          symbolic.third_derivative_form(model, u, v, w)),
         _render_function("coupling_matrix", "H(p) (n x n)", model, [("p", ps)],
                          symbolic.coupling_matrix(model)),
+        _render_function("jacobian_action_state", "D_x (A(x, p) v)  (n x n)", model,
+                         [("x", xs), ("p", ps), ("v", v)],
+                         symbolic.jacobian_action_derivatives(model, v)[0]),
+        _render_function("jacobian_action_parameters", "D_p (A(x, p) v)  (n x m)", model,
+                         [("x", xs), ("p", ps), ("v", v)],
+                         symbolic.jacobian_action_derivatives(model, v)[1]),
         _render_coupling(model),
     ]
     for template in KERNEL_TEMPLATES:
@@ -292,6 +300,20 @@ class CompiledModel:
         out = np.empty(self.model.n_states)
         self.kernels.third_derivative(x, p, np.asarray(u, float), np.asarray(v, float),
                                       np.asarray(w, float), out)
+        return out
+
+    def jacobian_action_state(self, x, p, v) -> np.ndarray:
+        """D_x (A(x, p) v), n x n."""
+        x, p = self._xp(x, p)
+        out = np.empty((self.model.n_states, self.model.n_states))
+        self.kernels.jacobian_action_state(x, p, np.asarray(v, float), out)
+        return out
+
+    def jacobian_action_parameters(self, x, p, v) -> np.ndarray:
+        """D_p (A(x, p) v), n x m."""
+        x, p = self._xp(x, p)
+        out = np.empty((self.model.n_states, self.model.n_parameters))
+        self.kernels.jacobian_action_parameters(x, p, np.asarray(v, float), out)
         return out
 
     def coupling_matrix(self, p=None) -> np.ndarray:

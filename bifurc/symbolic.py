@@ -89,3 +89,16 @@ def coupling_matrix(model: Model) -> sp.Matrix:
         h[model.state_index(term.target), model.state_index(term.source)] = model.parse(
             term.gain, f"coupling gain H[{term.target}, {term.source}]")
     return h
+
+
+def jacobian_action_derivatives(model: Model, v) -> tuple[sp.Matrix, sp.Matrix]:
+    """D_x (A(x, p) v) (n x n) and D_p (A(x, p) v) (n x m) for a direction v.
+
+    The first equals B(x, p; v, .); both are what Newton needs for the
+    augmented defining systems of fold and Hopf curves.
+    """
+    action = state_jacobian(model) * sp.Matrix(v)
+    by_state = action.jacobian(sp.Matrix(model.state_symbols))
+    by_parameter = (action.jacobian(sp.Matrix(model.parameter_symbols)) if model.parameter_symbols
+                    else sp.zeros(model.n_states, 0))
+    return by_state, by_parameter

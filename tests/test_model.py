@@ -632,3 +632,24 @@ def test_sympy_lookalikes_evaluate_numerically(tmp_path):
     p = {"E": 2.0, "S": 3.0, "N": -0.5, "beta": 0.25, "gamma": 4.0}
     np.testing.assert_allclose(compiled.vector_field([1.0, 2.0], p),
                                [-1.0 + 2.0 + 3.0 * -0.5, 0.25 * 2.0 - 4.0], rtol=0, atol=1e-15)
+
+
+def test_allowed_functions_mean_what_they_say(tmp_path):
+    """Each allowed function name compiles to the function of that name (and pi is pi)."""
+    reference = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
+                 "tan": np.tan, "tanh": np.tanh, "sinh": np.sinh, "cosh": np.cosh,
+                 "atan": np.arctan, "abs": np.abs, "Abs": np.abs}
+    assert set(reference) == set(bifurc.model.ALLOWED_FUNCTIONS)
+    names = sorted(reference)
+    states = [State(f"x{i}") for i in range(len(names))] + [State("y")]
+    equations = {f"x{i}": f"{fn}(a)" for i, fn in enumerate(names)}
+    equations["y"] = "pi * a"
+    model = Model("functions", states, [Parameter("a", 0.7)], equations)
+    compiled = compile_model(model, cache_dir=tmp_path)
+    for a in (0.7, 1.3, 2.9):
+        expected = [reference[fn](a) for fn in names] + [math.pi * a]
+        np.testing.assert_allclose(compiled.vector_field(np.zeros(len(states)), {"a": a}),
+                                   expected, rtol=1e-14, atol=0)
+    # abs of a negative argument (sign matters for abs only)
+    np.testing.assert_allclose(compiled.vector_field(np.zeros(len(states)), {"a": -0.5})[
+        names.index("abs")], 0.5, rtol=0)

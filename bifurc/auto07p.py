@@ -1,0 +1,731 @@
+"""AUTO-07p as a second continuation engine for equilibria.
+
+The same SymPy model that bifurc compiles for simulation is rendered as an
+AUTO-07p user file in C (vector field, analytic state and parameter Jacobians),
+compiled against the installed AUTO-07p libraries, and run for a
+one-parameter continuation of equilibria (``IPS = 1``) in both directions from
+a given equilibrium. The output files are parsed here (no dependence on AUTO's
+own Python package), and plain data are returned.
+
+How AUTO is driven
+------------------
+Each call works in its own directory (a fresh temporary one by default):
+
+1. ``<model>.c`` is written by :func:`render_equation_file` and compiled and
+   linked exactly as AUTO's ``cmds/cmds.make`` does it (compiler names and flags
+   are read from that file), giving ``<model>.exe``.
+2. For each direction a sub-directory ``run_plus`` / ``run_minus`` receives a
+   complete constants file ``c.<model>`` (copied to ``fort.2``, which is what
+   the executable reads). Every AUTO constant is written on every run, so no
+   setting can leak from one run to the next. The start point is passed with
+   the constants ``U`` and ``PAR`` (``IRS = 0``), so ``stpnt`` stays empty and
+   one executable serves every start point.
+3. The executable runs with a timeout; ``fort.7`` (one line per continuation
+   step) and ``fort.8`` (full solution for labelled points; ``NPR = 1`` labels
+   every step, so every point's full state is available) are parsed.
+
+Parameters are AUTO's ``PAR(i)``; see :func:`parameter_index_map` for the
+mapping (index 11 is skipped: AUTO uses it for the period of periodic orbits).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import sympy as sp
+
+from . import symbolic
+from .model import Model
+
+__all__ = ["auto_available", "auto_directory", "parameter_index_map", "render_equation_file",
+           "render_constants", "continue_equilibria_auto", "parse_fort7", "parse_fort8",
+           "LABEL_TYPES", "INSTALL_HINT"]
+
+INSTALL_HINT = ("install AUTO-07p and a Fortran/C compiler, e.g. `apt-get install auto-07p "
+                "gfortran gcc` (Debian/Ubuntu), or build AUTO-07p from source and set AUTO_DIR")
+
+#: AUTO's solution type codes (ITP modulo 10, as in AUTO-07p's support.f90 LBTYPE
+#: and the manual's table of labels).
+LABEL_TYPES = {
+    0: "", 1: "BP", 2: "LP", 3: "HB", 4: "RG", -4: "UZ", 5: "LP", 6: "BP", 7: "PD", 8: "TR",
+    9: "EP", -9: "MX", -1: "BT", -2: "CP", -3: "ZH", -5: "R1", -6: "R2", -7: "R3", -8: "R4",
+    -32: "GH", 23: "LTR", 83: "LTR", 77: "PTR", 87: "PTR", 28: "LPD", 78: "LPD", 88: "TTR",
+}
+
+#: AUTO's PAR array has NPARX = 36 entries (auto.h); index 11 is skipped.
+_NPARX = 36
+_SKIPPED_INDICES = (11,)
+_DEFAULT_AUTO_DIRS = ("/usr/lib/auto-07p", "/usr/local/lib/auto-07p", "/opt/auto-07p")
+
+
+# --------------------------------------------------------------------------- install
+def _candidate_dirs():
+    env = os.environ.get("AUTO_DIR")
+    if env:
+        yield Path(env)
+    for d in _DEFAULT_AUTO_DIRS:
+        yield Path(d)
+    # where the `auto-07p` launcher lives (a source build has bin/ and lib/ side by side)
+    launcher = shutil.which("auto-07p") or shutil.which("auto")
+    if launcher:
+        yield Path(launcher).resolve().parent.parent
+
+
+def _header_dir(auto_dir: Path) -> Path | None:
+    for d in (auto_dir / "include", Path("/usr/include"), Path("/usr/local/include")):
+        if (d / "auto_f2c.h").is_file():
+            return d
+    return None
+
+
+def auto_directory() -> Path | None:
+    """AUTO-07p's install directory (holding ``lib/*.o`` and ``cmds/cmds.make``), or None.
+
+    ``AUTO_DIR`` is honoured first; then the Debian location ``/usr/lib/auto-07p``.
+    """
+    for d in _candidate_dirs():
+        if ((d / "cmds" / "cmds.make").is_file() and (d / "lib" / "libauto_c.a").is_file()
+                and list((d / "lib").glob("*.o"))):
+            return d
+    return None
+
+
+def _make_variables(auto_dir: Path) -> dict[str, str]:
+    """CC, FC, CFLAGS, FFLAGS, OPT as AUTO's cmds.make sets them (like AUTO's runAUTO.py)."""
+    found = {}
+    with open(auto_dir / "cmds" / "cmds.make") as stream:
+        for line in stream:
+            parts = line.split(None, 2)
+            if len(parts) < 2 or parts[1] != "=":
+                continue
+            if parts[0] == "SRC":
+                break
+            if parts[0] in ("CC", "FC", "CFLAGS", "FFLAGS", "OPT"):
+                value = parts[2].strip() if len(parts) > 2 else ""
+                found[parts[0]] = value.replace("$(AUTO_DIR)", str(auto_dir))
+    found.setdefault("CC", "gcc")
+    found.setdefault("FC", "gfortran")
+    for key in ("CFLAGS", "FFLAGS", "OPT"):
+        found.setdefault(key, "")
+    return found
+
+
+@functools.lru_cache(maxsize=None)
+def _availability() -> tuple[bool, str]:
+    auto_dir = auto_directory()
+    if auto_dir is None:
+        return False, f"AUTO-07p was not found (looked in $AUTO_DIR and {_DEFAULT_AUTO_DIRS[0]}); {INSTALL_HINT}"
+    if _header_dir(auto_dir) is None:
+        return False, f"AUTO-07p's C header auto_f2c.h was not found; {INSTALL_HINT}"
+    make = _make_variables(auto_dir)
+    for key in ("CC", "FC"):
+        command = shlex.split(make[key])[0]
+        if shutil.which(command) is None:
+            return False, (f"the compiler `{command}` used by AUTO-07p ({key} in "
+                           f"{auto_dir}/cmds/cmds.make) is not installed; {INSTALL_HINT}")
+        try:
+            subprocess.run([command, "--version"], capture_output=True, timeout=30, check=True)
+        except (OSError, subprocess.SubprocessError) as exc:
+            return False, f"the compiler `{command}` does not run ({exc}); {INSTALL_HINT}"
+    return True, f"AUTO-07p in {auto_dir} (CC={make['CC']}, FC={make['FC']})"
+
+
+def auto_available() -> tuple[bool, str]:
+    """Whether AUTO-07p can be used: ``(True, description)`` or ``(False, reason)``.
+
+    Needs AUTO's libraries (``$AUTO_DIR`` or ``/usr/lib/auto-07p``), its C header
+    and the C and Fortran compilers named in its ``cmds.make``. The reason says
+    how to install what is missing. The answer is cached for the process.
+    """
+    return _availability()
+
+
+# --------------------------------------------------------------------------- mapping
+def parameter_index_map(model: Model) -> dict[str, int]:
+    """AUTO ``PAR`` index (1-based) of each model parameter, in model order.
+
+    Parameters get indices 1, 2, ..., 10, 12, 13, ...: index 11 is skipped
+    because AUTO uses ``PAR(11)`` for the period in periodic problems (``IPS = 2``),
+    so the same mapping stays valid for later limit-cycle work. In C the value
+    of ``PAR(i)`` is ``par[i - 1]``. AUTO's PAR array has 36 entries, so a model
+    may have at most 35 parameters.
+    """
+    mapping, index = {}, 0
+    for name in model.parameter_names:
+        index += 1
+        while index in _SKIPPED_INDICES:
+            index += 1
+        mapping[name] = index
+    if index > _NPARX:
+        raise ValueError(f"model {model.name!r} has {model.n_parameters} parameters; AUTO-07p "
+                         f"allows PAR indices up to {_NPARX} (index 11 reserved), i.e. at most "
+                         f"{_NPARX - len(_SKIPPED_INDICES)} parameters")
+    return mapping
+
+
+def _n_par(model: Model) -> int:
+    """AUTO's NPAR: the highest PAR index used (at least 1)."""
+    return max(parameter_index_map(model).values(), default=1)
+
+
+# --------------------------------------------------------------------------- C file
+#: math.h constants SymPy's C printer may emit, defined if the C library does not
+_MATH_CONSTANTS = [
+    f"#ifndef {name}\n#define {name} {value}\n#endif"
+    for name, value in (
+        ("M_E", "2.7182818284590452354"), ("M_LOG2E", "1.4426950408889634074"),
+        ("M_LOG10E", "0.43429448190325182765"), ("M_LN2", "0.69314718055994530942"),
+        ("M_LN10", "2.30258509299404568402"), ("M_PI", "3.14159265358979323846"),
+        ("M_PI_2", "1.57079632679489661923"), ("M_PI_4", "0.78539816339744830962"),
+        ("M_1_PI", "0.31830988618379067154"), ("M_2_PI", "0.63661977236758134308"),
+        ("M_2_SQRTPI", "1.12837916709551257390"), ("M_SQRT2", "1.41421356237309504880"),
+        ("M_SQRT1_2", "0.70710678118654752440"))
+]
+
+
+def _c_symbols(model: Model):
+    """SymPy symbol -> C-safe symbol (prefixed, so names never clash with C or AUTO macros)."""
+    states = {s: sp.Symbol(f"u_{s.name}", real=True) for s in model.state_symbols}
+    params = {p: sp.Symbol(f"p_{p.name}", real=True) for p in model.parameter_symbols}
+    return states, params
+
+
+def _ccode(expr) -> str:
+    return sp.ccode(expr, standard="c99")
+
+
+def _cse_block(outputs: list[tuple[str, sp.Expr]], indent: str, guards=None) -> list[str]:
+    """C statements assigning ``outputs`` (target, expression) after CSE.
+
+    ``guards`` maps a target to a C condition the assignment must sit under.
+    """
+    guards = guards or {}
+    exprs = [e for _, e in outputs]
+    replacements, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("t_"), optimizations="basic")
+    lines = [f"{indent}const doublereal {sym} = {_ccode(value)};" for sym, value in replacements]
+    current_guard = None
+    for (target, _), expr in zip(outputs, reduced):
+        guard = guards.get(target)
+        if guard != current_guard:
+            if current_guard is not None:
+                lines.append(f"{indent}}}")
+            if guard is not None:
+                lines.append(f"{indent}if ({guard}) {{")
+            current_guard = guard
+        pad = indent + ("  " if guard is not None else "")
+        lines.append(f"{pad}{target} = {_ccode(expr)};")
+    if current_guard is not None:
+        lines.append(f"{indent}}}")
+    return lines
+
+
+def render_equation_file(model: Model) -> str:
+    """The AUTO-07p user file (C) of ``model``.
+
+    ``func`` evaluates f(u, par) and, when AUTO asks (``ijac >= 1``), the analytic
+    Jacobian ``dfdu`` (column-major, ``dfdu[i + j * ndim] = df_i/du_j``) and, for
+    ``ijac == 2``, ``dfdp`` (``dfdp[i + (k - 1) * ndim] = df_i/dPAR(k)``, all model
+    parameters; AUTO allocates NPAR columns). Expressions come from the model's
+    SymPy right-hand side after common-subexpression elimination. ``stpnt`` is
+    empty: the start point is given in the constants file (``U`` and ``PAR``).
+    ``bcnd``, ``icnd``, ``fopt`` and ``pvls`` are empty, as equilibria need none.
+    Use the constants file with ``JAC = 1``.
+    """
+    n = model.n_states
+    index = parameter_index_map(model)
+    smap, pmap = _c_symbols(model)
+    subs = {**smap, **pmap}
+    f = symbolic.vector_field(model).xreplace(subs)
+    jac = symbolic.state_jacobian(model).xreplace(subs)
+    pjac = symbolic.parameter_jacobian(model).xreplace(subs)
+
+    unpack = [f"  const doublereal {smap[s]} = u[{i}];  /* state {s.name} */"
+              for i, s in enumerate(model.state_symbols)]
+    unpack += [f"  const doublereal {pmap[p]} = par[{index[p.name] - 1}];  /* PAR({index[p.name]}) = {p.name} */"
+               for p in model.parameter_symbols]
+    used = f.free_symbols | jac.free_symbols | pjac.free_symbols
+    # silence unused-variable warnings for symbols the equations do not use
+    unused = [str(sym) for sym in list(smap.values()) + list(pmap.values()) if sym not in used]
+    if unused:
+        unpack.append("  " + " ".join(f"(void){name};" for name in unused))
+
+    f_only = [(f"f[{i}]", f[i]) for i in range(n)]
+    full = list(f_only)
+    guards = {}
+    for j in range(n):
+        for i in range(n):
+            full.append((f"dfdu[{i + j * n}]", jac[i, j]))
+    for k, p in enumerate(model.parameter_symbols):
+        col = index[p.name] - 1
+        for i in range(n):
+            target = f"dfdp[{i} + {col} * ndim]"
+            full.append((target, pjac[i, k]))
+            guards[target] = "ijac == 2"
+
+    header = (
+        f"/* AUTO-07p user file for model {model.name!r}, generated by bifurc "
+        f"(fingerprint {model.fingerprint[:16]}).\n"
+        f" * Do not edit: regenerate with bifurc.auto07p.render_equation_file.\n"
+        f" * States   U(i):   " + ", ".join(f"{i + 1}={s}" for i, s in enumerate(model.state_names)) + "\n"
+        f" * Parameters PAR(i): " + ", ".join(f"{index[p]}={p}" for p in model.parameter_names) + "\n"
+        f" */\n")
+    lines = [
+        header,
+        '#include "auto_f2c.h"',
+        "",
+        *_MATH_CONSTANTS,
+        "",
+        "static int func(integer ndim, const doublereal *u, const integer *icp,",
+        "         const doublereal *par, integer ijac,",
+        "         doublereal *f, doublereal *dfdu, doublereal *dfdp)",
+        "{",
+        "  (void)icp;",
+        *unpack,
+        "  if (ijac == 0) {",
+        *_cse_block(f_only, "    "),
+        "    return 0;",
+        "  }",
+        "  {",
+        *_cse_block(full, "    ", guards),
+        "  }",
+        "  return 0;",
+        "}",
+        "",
+        "static int stpnt(integer ndim, doublereal t, doublereal *u, doublereal *par)",
+        "{",
+        "  /* start point comes from the constants file (U and PAR) */",
+        "  (void)ndim; (void)t; (void)u; (void)par;",
+        "  return 0;",
+        "}",
+        "",
+        "static int bcnd(integer ndim, const doublereal *par, const integer *icp,",
+        "         integer nbc, const doublereal *u0, const doublereal *u1, integer ijac,",
+        "         doublereal *fb, doublereal *dbc)",
+        "{",
+        "  (void)ndim; (void)par; (void)icp; (void)nbc; (void)u0; (void)u1; (void)ijac;",
+        "  (void)fb; (void)dbc;",
+        "  return 0;",
+        "}",
+        "",
+        "static int icnd(integer ndim, const doublereal *par, const integer *icp,",
+        "         integer nint, const doublereal *u, const doublereal *uold,",
+        "         const doublereal *udot, const doublereal *upold, integer ijac,",
+        "         doublereal *fi, doublereal *dint)",
+        "{",
+        "  (void)ndim; (void)par; (void)icp; (void)nint; (void)u; (void)uold;",
+        "  (void)udot; (void)upold; (void)ijac; (void)fi; (void)dint;",
+        "  return 0;",
+        "}",
+        "",
+        "static int fopt(integer ndim, const doublereal *u, const integer *icp,",
+        "         const doublereal *par, integer ijac,",
+        "         doublereal *fs, doublereal *dfdu, doublereal *dfdp)",
+        "{",
+        "  (void)ndim; (void)u; (void)icp; (void)par; (void)ijac; (void)fs;",
+        "  (void)dfdu; (void)dfdp;",
+        "  return 0;",
+        "}",
+        "",
+        "static int pvls(integer ndim, const doublereal *u, doublereal *par)",
+        "{",
+        "  (void)ndim; (void)u; (void)par;",
+        "  return 0;",
+        "}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- constants
+def _fortran_float(value: float) -> str:
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"AUTO constants must be finite, got {value}")
+    text = repr(value)
+    return text if ("e" in text or "." in text) else text + ".0"
+
+
+def _bound(value: float, sign: int) -> float:
+    value = float(value)
+    if math.isinf(value):
+        return sign * 1e300
+    return value
+
+
+def render_constants(model: Model, parameters, start_state, free: str, bounds, *,
+                     ds: float = 0.01, ds_min: float = 1e-6, ds_max: float = 0.1,
+                     max_points: int = 2000, direction: int = +1, npr: int = 1,
+                     epsl: float = 1e-10, epsu: float = 1e-10, epss: float = 1e-8) -> str:
+    """A complete AUTO-07p constants file (``c.<model>``) for equilibria in ``free``.
+
+    Every constant AUTO's reader knows is written (except the file-name ones
+    ``s``, ``dat``, ``sv`` and the restart type ``TY``, unused with ``IRS = 0``),
+    so nothing depends on earlier runs. The start point is ``U`` / ``PAR``.
+    """
+    from .codegen import parameter_vector
+
+    index = parameter_index_map(model)
+    if free not in index:
+        raise ValueError(model.unknown_parameter_message(free))
+    p = parameter_vector(model, parameters)
+    x = np.asarray(start_state, dtype=float)
+    if x.shape != (model.n_states,):
+        raise ValueError(f"start_state must have shape ({model.n_states},), got {x.shape}")
+    if not np.all(np.isfinite(x)) or not np.all(np.isfinite(p)):
+        raise ValueError("start state and parameters must be finite")
+    lo, hi = (float(b) for b in bounds)
+    if not lo < hi:
+        raise ValueError(f"bounds must be (lower, upper) with lower < upper, got {bounds}")
+    if direction not in (+1, -1):
+        raise ValueError(f"direction must be +1 or -1, got {direction}")
+    for name, value in (("ds", ds), ("ds_min", ds_min), ("ds_max", ds_max)):
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be positive, got {value}")
+    if not ds_min <= ds <= ds_max:
+        raise ValueError(f"need ds_min <= ds <= ds_max, got {ds_min}, {ds}, {ds_max}")
+    max_points = int(max_points)
+    if max_points < 2:
+        raise ValueError(f"max_points must be at least 2, got {max_points}")
+
+    unames = ", ".join(f"{i + 1}: '{name[:13]}'" for i, name in enumerate(model.state_names))
+    parnames = ", ".join(f"{index[name]}: '{name[:13]}'" for name in model.parameter_names)
+    u_values = ", ".join(f"{i + 1}: {_fortran_float(v)}" for i, v in enumerate(x))
+    par_values = ", ".join(f"{index[name]}: {_fortran_float(v)}"
+                           for name, v in zip(model.parameter_names, p))
+    f = _fortran_float
+    lines = [
+        f"# AUTO-07p constants for model {model.name!r}, written by bifurc.auto07p",
+        f"# one-parameter continuation of equilibria in {free} = PAR({index[free]}), "
+        f"direction {direction:+d}",
+        f"e = '{model.name}'",
+        f"unames = {{{unames}}}",
+        f"parnames = {{{parnames}}}",
+        f"NDIM = {model.n_states}, IPS = 1, IRS = 0, ILP = 1",
+        f"ICP = [{index[free]}]",
+        "NTST = 20, NCOL = 4, IAD = 3, ISP = 2, ISW = 1, IPLT = 0, NBC = 0, NINT = 0",
+        f"NMX = {max_points}, NPR = {int(npr)}, MXBF = 10, IID = 2, ITMX = 20, ITNW = 10, "
+        "NWTN = 3, JAC = 1",
+        f"EPSL = {f(epsl)}, EPSU = {f(epsu)}, EPSS = {f(epss)}",
+        f"DS = {f(direction * ds)}, DSMIN = {f(ds_min)}, DSMAX = {f(ds_max)}, IADS = 1",
+        f"RL0 = {f(_bound(lo, -1))}, RL1 = {f(_bound(hi, +1))}, A0 = {f(-1e300)}, A1 = {f(1e300)}",
+        f"NPAR = {_n_par(model)}",
+        "THL = {}, THU = {}",
+        "UZR = {}",
+        "UZSTOP = {}",
+        "SP = []",
+        "STOP = []",
+        "IBR = 0, LAB = 0",
+        f"U = {{{u_values}}}",
+        f"PAR = {{{par_values}}}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- parsing
+_EXPONENT_FIX = re.compile(r"(?<=[0-9.])([+-]\d{2,3})$")
+
+
+def _to_float(token: str) -> float:
+    try:
+        return float(token)
+    except ValueError:
+        # Fortran drops the "E" of three-digit exponents: 1.0000000000-100
+        fixed = _EXPONENT_FIX.sub(r"E\1", token.replace("D", "E").replace("d", "e"))
+        return float(fixed)
+
+
+def parse_fort7(path) -> list[dict]:
+    """Rows of an AUTO ``fort.7`` (``b.`` file): one dict per continuation step.
+
+    Keys: ``branch`` (IBR), ``point`` (|PT|), ``stable`` (PT < 0: for equilibria
+    AUTO marks stable points with a negative point number), ``itp`` (type code),
+    ``type`` (short name, see :data:`LABEL_TYPES`), ``label`` (LAB, 0 if not
+    labelled) and ``values``: the principal parameter, the norm column (L2 norm
+    for ``IPLT = 0``), the first states and other free parameters, as printed.
+    Header and comment lines (first field 0) are skipped.
+    """
+    rows = []
+    with open(path) as stream:
+        for line in stream:
+            fields = line.split()
+            if len(fields) < 5:
+                continue
+            try:
+                ibr, pt, itp, lab = (int(v) for v in fields[:4])
+            except ValueError:
+                continue
+            if ibr == 0:
+                continue
+            values = np.array([_to_float(v) for v in fields[4:]])
+            rows.append({"branch": ibr, "point": abs(pt), "stable": pt < 0, "itp": itp,
+                         "type": LABEL_TYPES.get(itp, LABEL_TYPES.get(_base_itp(itp), str(itp))),
+                         "label": lab, "values": values})
+    return rows
+
+
+def _base_itp(itp: int) -> int:
+    return itp % 10 if itp >= 0 else -((-itp) % 10)
+
+
+def parse_fort8(path) -> list[dict]:
+    """Labelled solutions of an AUTO ``fort.8`` (``s.`` file), for algebraic problems.
+
+    Each entry: ``branch``, ``point``, ``itp``, ``type``, ``label``, ``nfpr``,
+    ``isw``, ``state`` (the U vector, NAR - 1 values) and ``par`` (PAR(1..NPAR)
+    as an array, ``par[i - 1]`` = PAR(i)). The header's NROWPR says how many
+    lines follow; the state is the first NAR values after the header (time
+    first), the parameters the last NPAR values, which holds whether or not the
+    direction vector is stored in between.
+    """
+    entries = []
+    with open(path) as stream:
+        lines = stream.read().splitlines()
+    pos = 0
+    while pos < len(lines):
+        header = lines[pos].split()
+        pos += 1
+        if not header:
+            continue
+        if len(header) < 12:
+            raise ValueError(f"{path}: malformed solution header on line {pos}: {lines[pos - 1]!r}")
+        ibr, ntot, itp, lab, nfpr, isw, ntpl, nar, nrowpr, ntst, ncol, npar = (
+            int(v) for v in header[:12])
+        body = lines[pos:pos + nrowpr]
+        pos += nrowpr
+        if len(body) < nrowpr:
+            raise ValueError(f"{path}: solution {lab} is truncated")
+        numbers = [_to_float(v) for line in body for v in line.split()]
+        if ntpl != 1:
+            raise ValueError(f"{path}: solution {lab} has {ntpl} mesh points; only algebraic "
+                             "problems (equilibria) are supported")
+        if len(numbers) < nar + npar:
+            raise ValueError(f"{path}: solution {lab} has too few values")
+        entries.append({"branch": ibr, "point": abs(ntot), "itp": itp,
+                        "type": LABEL_TYPES.get(itp, LABEL_TYPES.get(_base_itp(itp), str(itp))),
+                        "label": lab, "nfpr": nfpr, "isw": isw,
+                        "state": np.array(numbers[1:nar]), "par": np.array(numbers[-npar:])})
+    return entries
+
+
+# --------------------------------------------------------------------------- running
+def _tail(text: str, lines: int = 25) -> str:
+    text = (text or "").strip()
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _run(command, cwd, timeout, what, env=None):
+    try:
+        result = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
+                                timeout=timeout, stdin=subprocess.DEVNULL, env=env)
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        raise RuntimeError(f"{what} timed out after {timeout} s in {cwd}\n{_tail(out)}") from None
+    except OSError as exc:
+        raise RuntimeError(f"{what} could not be started ({exc}) in {cwd}") from None
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"{what} failed (exit status {result.returncode}) in {cwd}\n"
+            f"command: {' '.join(map(str, command))}\n"
+            f"stderr:\n{_tail(result.stderr)}\nstdout:\n{_tail(result.stdout)}")
+    return result
+
+
+def _compile(model: Model, workdir: Path, timeout: float) -> Path:
+    auto_dir = auto_directory()
+    make = _make_variables(auto_dir)
+    include = _header_dir(auto_dir)
+    source = workdir / f"{model.name}.c"
+    source.write_text(render_equation_file(model))
+    obj = workdir / f"{model.name}.o"
+    exe = workdir / f"{model.name}.exe"
+    # -std=gnu99: auto_f2c.h declares the user functions K&R-style, `static int func();`,
+    # which C23 (the default of newer compilers) would read as `func(void)`
+    cc = (shlex.split(make["CC"]) + shlex.split(make["CFLAGS"]) + shlex.split(make["OPT"])
+          + ["-std=gnu99", f"-I{include}", "-c", source.name, "-o", obj.name])
+    _run(cc, workdir, timeout, "compiling the AUTO equation file")
+    libdir = auto_dir / "lib"
+    objects = sorted(str(p) for p in libdir.glob("*.o"))
+    link = (shlex.split(make["FC"]) + [f"-L{libdir}"] + shlex.split(make["FFLAGS"])
+            + shlex.split(make["OPT"]) + [obj.name, "-o", exe.name] + objects + ["-lauto_c"])
+    _run(link, workdir, timeout, "linking the AUTO executable")
+    return exe
+
+
+def _check_output(rundir: Path, stdout: str, stderr: str) -> None:
+    fort7 = rundir / "fort.7"
+    problem = None
+    if not fort7.is_file() or fort7.stat().st_size == 0:
+        problem = "AUTO wrote no fort.7"
+    elif not parse_fort7(fort7):
+        problem = "AUTO computed no point"
+    if problem is None:
+        return
+    raise RuntimeError(f"{problem} in {rundir}; AUTO said:\n{_tail(stdout)}\n{_tail(stderr)}")
+
+
+def continue_equilibria_auto(model: Model, parameters, start_state, free: str, bounds, *,
+                             ds: float = 0.01, ds_min: float = 1e-6, ds_max: float = 0.1,
+                             max_points: int = 2000, directions=(+1, -1), workdir=None,
+                             timeout: float = 120, keep_workdir: bool | None = None) -> dict:
+    """Continue an equilibrium of ``model`` in parameter ``free`` with AUTO-07p.
+
+    Parameters
+    ----------
+    model : Model
+    parameters : ParameterSet, dict or vector
+        All parameter values; the value of ``free`` is the start value.
+    start_state : (n,) array
+        An equilibrium (or a close guess; AUTO corrects it with Newton's method).
+    free : str
+        Name of the continuation parameter.
+    bounds : (lower, upper)
+        Range of ``free``; AUTO stops (EP) when it leaves it (RL0, RL1).
+    ds, ds_min, ds_max : float
+        Initial, minimal and maximal pseudo-arclength step (DS, DSMIN, DSMAX).
+    max_points : int
+        Maximal number of steps in each direction (NMX).
+    directions : sequence of +1 / -1
+        +1 starts towards increasing ``free``, -1 towards decreasing.
+    workdir : path, optional
+        Where to write and run; a fresh temporary directory by default, which is
+        removed afterwards unless ``keep_workdir`` (it is kept when a run fails,
+        and its path is in the error message).
+    timeout : float
+        Seconds allowed for compiling and for each AUTO run.
+
+    Returns
+    -------
+    dict with
+        ``points``: ``par`` (values of ``free``), ``state`` (full states, from
+        fort.8), ``l2norm``, ``stable`` (AUTO's stability flag: all eigenvalues
+        with negative real part), ``type`` (AUTO label type, "" for plain points),
+        ``direction``; ordered along the branch, the ``-1`` run reversed first.
+        ``special_points``: list of dicts ``type`` (LP, HB, BP, EP, MX, UZ, ...),
+        ``itp`` (AUTO's code), ``par``, ``state``, ``parameters`` (full vector in
+        model order), ``label`` (AUTO's label within its run), ``direction``,
+        ``stable``. The start point (labelled EP by AUTO in every run) is left out.
+        ``seconds``: wall time of the AUTO runs; ``compile_seconds``;
+        ``workdir``: the directory (None if it was temporary and removed);
+        ``free``, ``parameter_index`` (AUTO index of ``free``), ``stdout`` per run.
+
+    Raises
+    ------
+    RuntimeError
+        If AUTO-07p is not available (with how to install it), or compiling or
+        running fails (with the tail of AUTO's output).
+    """
+    ok, reason = auto_available()
+    if not ok:
+        raise RuntimeError(f"AUTO-07p is not available: {reason}")
+    directions = tuple(int(d) for d in directions)
+    if not directions or any(d not in (+1, -1) for d in directions) or len(set(directions)) != len(directions):
+        raise ValueError(f"directions must be distinct values from (+1, -1), got {directions}")
+    index = parameter_index_map(model)
+    if free not in index:
+        raise ValueError(model.unknown_parameter_message(free))
+    from .codegen import parameter_vector
+    p = parameter_vector(model, parameters)
+    lo, hi = (float(b) for b in bounds)
+    start_value = p[model.parameter_index(free)]
+    if not lo <= start_value <= hi:
+        raise ValueError(f"the start value {free} = {start_value} is outside bounds [{lo}, {hi}]")
+    constants = {d: render_constants(model, p, start_state, free, (lo, hi), ds=ds, ds_min=ds_min,
+                                     ds_max=ds_max, max_points=max_points, direction=d)
+                 for d in directions}
+
+    temporary = workdir is None
+    if keep_workdir is None:
+        keep_workdir = not temporary
+    base = Path(tempfile.mkdtemp(prefix=f"bifurc_auto_{model.name}_") if temporary else workdir)
+    base.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    try:
+        start = time.perf_counter()
+        exe = _compile(model, base, timeout)
+        compile_seconds = time.perf_counter() - start
+        runs, seconds = {}, 0.0
+        for d in directions:
+            rundir = base / ("run_plus" if d > 0 else "run_minus")
+            if rundir.exists():
+                shutil.rmtree(rundir)
+            rundir.mkdir()
+            (rundir / f"c.{model.name}").write_text(constants[d])
+            (rundir / "fort.2").write_text(constants[d])
+            start = time.perf_counter()
+            result = _run([str(exe.resolve())], rundir, timeout, f"AUTO-07p ({model.name}, "
+                          f"direction {d:+d})", env=env)
+            seconds += time.perf_counter() - start
+            _check_output(rundir, result.stdout, result.stderr)
+            runs[d] = (parse_fort7(rundir / "fort.7"),
+                       parse_fort8(rundir / "fort.8") if (rundir / "fort.8").is_file() else [],
+                       result.stdout)
+    except Exception:
+        if temporary:
+            keep_workdir = True  # leave the evidence
+        raise
+    finally:
+        if temporary and not keep_workdir:
+            shutil.rmtree(base, ignore_errors=True)
+
+    result = _assemble(model, free, runs, directions)
+    result.update(seconds=seconds, compile_seconds=compile_seconds,
+                  workdir=str(base) if keep_workdir else None, free=free,
+                  parameter_index=index[free],
+                  stdout={d: runs[d][2] for d in directions})
+    return result
+
+
+def _assemble(model: Model, free: str, runs: dict, directions) -> dict:
+    index = parameter_index_map(model)
+    n = model.n_states
+    par_columns = np.array([index[name] - 1 for name in model.parameter_names], dtype=int)
+    segments, specials = [], []
+    for d in sorted(directions):  # -1 first, reversed, so the branch reads continuously
+        rows, solutions, _ = runs[d]
+        by_label = {s["label"]: s for s in solutions}
+        seg = []
+        for k, row in enumerate(rows):
+            sol = by_label.get(row["label"]) if row["label"] else None
+            if sol is not None:
+                state = sol["state"][:n]
+            elif n <= len(row["values"]) - 2:
+                state = row["values"][2:2 + n]
+            else:
+                state = np.full(n, np.nan)
+            seg.append((row["values"][0], state, row["values"][1], row["stable"],
+                        "" if row["itp"] in (0, 4) else row["type"], d))
+            if k == 0 or row["itp"] in (0, 4) or row["label"] == 0:
+                continue  # start point (EP of every run) and plain points
+            specials.append({
+                "type": row["type"], "itp": row["itp"], "par": float(row["values"][0]),
+                "state": np.array(state, dtype=float),
+                "parameters": (sol["par"][par_columns] if sol is not None and len(sol["par"]) >= par_columns.max() + 1
+                               else np.full(model.n_parameters, np.nan)),
+                "label": row["label"], "direction": d, "stable": bool(row["stable"]),
+            })
+        if d < 0:
+            seg = seg[::-1]
+        elif segments:
+            seg = seg[1:]  # the start point is already the last point of the -1 run
+        segments.extend(seg)
+    points = {
+        "par": np.array([s[0] for s in segments], dtype=float),
+        "state": np.array([s[1] for s in segments], dtype=float).reshape(-1, n),
+        "l2norm": np.array([s[2] for s in segments], dtype=float),
+        "stable": np.array([s[3] for s in segments], dtype=bool),
+        "type": [s[4] for s in segments],
+        "direction": np.array([s[5] for s in segments], dtype=int),
+    }
+    specials.sort(key=lambda s: s["par"])
+    return {"points": points, "special_points": specials}

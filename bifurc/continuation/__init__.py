@@ -1,0 +1,9 @@
+"""Numerical continuation: the pseudo-arclength algorithm, equilibria (EP-C),
+fold and Hopf curves (LP-C, H-C), normal forms and the results objects."""
+
+from .branch import Branch, SpecialPoint, load_branches, save_branches
+from .core import ContinuationOptions, ContinuationProblem
+from .equilibria import continue_equilibria, find_equilibrium
+
+__all__ = ["Branch", "SpecialPoint", "load_branches", "save_branches", "ContinuationOptions",
+           "ContinuationProblem", "continue_equilibria", "find_equilibrium"]

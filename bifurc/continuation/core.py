@@ -1,0 +1,340 @@
+"""Pseudo-arclength continuation of a solution curve of F(u) = 0, F: R^{N+1} -> R^N.
+
+The algorithm knows nothing of models: it sees a :class:`ContinuationProblem`
+(residual, Jacobian, test functions) and traces the curve with Keller's
+pseudo-arclength method:
+
+    predictor   u* = u_k + ds t_k
+    corrector   Newton on  [F(u); t_k . (u - u*)] = 0      (Jacobian [DF(u); t_k^T])
+    tangent     [DF(u_{k+1}); t_k^T] t_{k+1} = [0; 1],  t_{k+1} <- t_{k+1} / |t_{k+1}|
+
+with step-size adaptation (grow after fast Newton convergence, halve after a
+failure or a large turn of the tangent). Test functions supplied by the
+problem are monitored for sign changes; each zero is located to round-off by
+Brent's method on the step length, the corrector keeping every trial point on
+the curve (Allgower & Georg, *Introduction to Numerical Continuation Methods*,
+1990; Kuznetsov, *Elements of Applied Bifurcation Theory*, 2004, ch. 10).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import brentq
+
+from ..errors import ParameterError
+
+
+@dataclass(frozen=True)
+class ContinuationOptions:
+    """Options of the pseudo-arclength algorithm.
+
+    step_size, min_step_size, max_step_size : arclength steps (in the units of u)
+    max_points : points per direction
+    newton_tolerance : convergence of the corrector, on |du| / (1 + |u|) and |F|
+    max_newton_iterations : corrector iterations before the step is halved
+    max_turn : largest angle (radians) between successive tangents
+    both_directions : trace the curve both ways from the start
+    detect : test functions to monitor (None: all the problem offers)
+    """
+
+    step_size: float = 0.01
+    min_step_size: float = 1e-8
+    max_step_size: float = 0.5
+    max_points: int = 1000
+    newton_tolerance: float = 1e-10
+    max_newton_iterations: int = 8
+    max_turn: float = 0.3
+    both_directions: bool = True
+    detect: tuple | None = None
+
+    def __post_init__(self):
+        for name in ("step_size", "min_step_size", "max_step_size", "newton_tolerance", "max_turn"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise ParameterError(f"`{name}` must be positive and finite, got {value!r}")
+        if not self.min_step_size <= self.step_size <= self.max_step_size:
+            raise ParameterError(
+                f"need min_step_size <= step_size <= max_step_size, got {self.min_step_size}, "
+                f"{self.step_size}, {self.max_step_size}")
+        if int(self.max_points) < 2:
+            raise ParameterError(f"`max_points` must be at least 2, got {self.max_points}")
+
+
+class ContinuationProblem:
+    """Contract of a curve to continue (an equilibrium branch, a fold curve, ...).
+
+    Implementers provide:
+
+    ``size``                    N: number of equations (u has N + 1 entries)
+    ``parameter_slots``         positions of the free parameters in u (for bounds)
+    ``residual(u)``             F(u), shape (N,)
+    ``jacobian(u)``             DF(u), shape (N, N + 1)
+    ``test_functions(u, t)``    {name: value}: continuous functions along the
+                                curve whose zeros are candidate special points
+    ``classify(name, u, t)``    at a located zero: (type, data) to record it, or
+                                None to ignore it (e.g. a neutral saddle)
+    ``point_data(u)``           {key: array} stored for every point (eigenvalues ...)
+    ``accept(u, t)``            called after each accepted point (update references)
+    """
+
+    size: int
+    parameter_slots: tuple
+
+    def test_functions(self, u, tangent) -> dict:
+        return {}
+
+    def classify(self, name, u, tangent):
+        return name, {}
+
+    def point_data(self, u) -> dict:
+        return {}
+
+    def accept(self, u, tangent) -> None:
+        return None
+
+
+@dataclass
+class Event:
+    """A located special point: index into the curve's points, its type and data."""
+
+    index: int
+    kind: str
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class Curve:
+    """Raw output of the algorithm: points in arclength order, tangents, events,
+    and how each end stopped (``ends``: first the start of the list, then its end;
+    status "bound", "max_points", "closed", "step_size" or "interrupted")."""
+
+    points: list
+    tangents: list
+    point_data: list
+    events: list
+    ends: list
+
+
+class NewtonFailure(Exception):
+    pass
+
+
+def correct(problem: ContinuationProblem, u_predicted, tangent, options: ContinuationOptions):
+    """Newton corrector onto F(u) = 0 within the hyperplane t . (u - u*) = 0.
+
+    Returns (u, iterations); raises NewtonFailure.
+    """
+    u = np.array(u_predicted, dtype=float)
+    tolerance = options.newton_tolerance
+    for iteration in range(1, options.max_newton_iterations + 1):
+        residual = problem.residual(u)
+        system = np.vstack([problem.jacobian(u), tangent])
+        rhs = np.concatenate([residual, [tangent @ (u - u_predicted)]])
+        if not (np.all(np.isfinite(system)) and np.all(np.isfinite(rhs))):
+            raise NewtonFailure("non-finite residual or Jacobian")
+        step = _solve(system, -rhs)
+        u += step
+        if np.linalg.norm(step) <= tolerance * (1.0 + np.linalg.norm(u)):
+            if np.linalg.norm(problem.residual(u)) <= max(tolerance, 1e-9):
+                return u, iteration
+    raise NewtonFailure(f"no convergence in {options.max_newton_iterations} iterations")
+
+
+def tangent_at(problem: ContinuationProblem, u, previous_tangent) -> np.ndarray:
+    """Unit tangent of the curve at u, oriented like previous_tangent."""
+    system = np.vstack([problem.jacobian(u), previous_tangent])
+    rhs = np.zeros(system.shape[0])
+    rhs[-1] = 1.0
+    t = _solve(system, rhs)
+    return t / np.linalg.norm(t)
+
+
+def _solve(matrix, rhs):
+    """Solve, falling back to least squares exactly at a singular point (e.g. a
+    branch point hit by the root finder), where the minimum-norm step is right."""
+    try:
+        return np.linalg.solve(matrix, rhs)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(matrix, rhs, rcond=None)[0]
+
+
+def initial_tangent(problem: ContinuationProblem, u) -> np.ndarray:
+    """Null vector of DF(u) (N x (N + 1)); error if DF is rank deficient."""
+    jac = problem.jacobian(u)
+    _, singular, vt = np.linalg.svd(jac)
+    scale = max(singular[0], 1.0)
+    if singular[-1] <= 1e-10 * scale:
+        raise ParameterError(
+            "the Jacobian of the defining system is rank deficient at the start point "
+            f"(smallest singular value {singular[-1]:.2e}): the start is a branch point or a "
+            "degenerate point; start slightly away from it, or switch branches at a located BP")
+    t = vt[-1]
+    slots = list(problem.parameter_slots)
+    if t[slots[0]] < 0:  # orient towards increasing first free parameter
+        t = -t
+    return t / np.linalg.norm(t)
+
+
+def _sign_changes(before: dict, after: dict, names):
+    for name in names:
+        a, b = before.get(name), after.get(name)
+        if a is None or b is None or not (np.isfinite(a) and np.isfinite(b)):
+            continue
+        if a * b < 0:
+            yield name
+
+
+def _locate(problem, u, tangent, step, name, options):
+    """Zero of test function `name` between u (s = 0) and the next point (s = step)."""
+    cache = {}
+
+    def on_curve(s):
+        if s not in cache:
+            point, _ = correct(problem, u + s * tangent, tangent, options)
+            cache[s] = (point, tangent_at(problem, point, tangent))
+        return cache[s]
+
+    def value(s):
+        point, t = on_curve(s)
+        return problem.test_functions(point, t)[name]
+
+    s = brentq(value, 0.0, step, xtol=1e-15 * max(step, 1e-300), rtol=4 * np.finfo(float).eps,
+               maxiter=200)
+    return on_curve(s) + (s,)
+
+
+def trace(problem: ContinuationProblem, start, bounds: dict, options: ContinuationOptions,
+          progress=None, tangent=None) -> Curve:
+    """Trace the curve through ``start`` (a point with F(start) ~ 0).
+
+    ``bounds`` maps positions in u to (lower, upper): the curve stops on the
+    boundary. Returns a :class:`Curve` ordered by arclength (the backward part
+    first, reversed). Ctrl-C stops and keeps what was computed.
+    """
+    start = np.asarray(start, dtype=float)
+    for slot, (lower, upper) in bounds.items():
+        if not lower <= start[slot] <= upper:
+            raise ParameterError(
+                f"the start value {start[slot]:g} of a free parameter lies outside the bounds "
+                f"[{lower:g}, {upper:g}]")
+    u0 = start
+    t0 = initial_tangent(problem, u0) if tangent is None else np.asarray(tangent, float)
+    names = options.detect
+    directions = (1.0, -1.0) if options.both_directions else (1.0,)
+    halves, ends = [], []
+    for direction in directions:
+        half, status, message = _trace_one_way(problem, u0, direction * t0, bounds, names,
+                                               options, progress)
+        halves.append(half)
+        ends.append({"direction": "forward" if direction > 0 else "backward",
+                     "status": status, "message": message})
+        if status == "interrupted":
+            break
+    return _join(halves, ends[::-1])
+
+
+def _trace_one_way(problem, u0, t0, bounds, names, options, progress):
+    u, t = u0.copy(), t0.copy()
+    problem.accept(u, t)
+    tests = problem.test_functions(u, t)
+    names = list(tests) if names is None else [n for n in names if n in tests]
+    points, tangents, data, events = [u], [t], [problem.point_data(u)], []
+    ds = options.step_size
+    status, message = "max_points", f"stopped after {options.max_points} points"
+    cos_turn = math.cos(options.max_turn)
+    try:
+        while len(points) < options.max_points:
+            try:
+                u_new, iterations = correct(problem, u + ds * t, t, options)
+                t_new = tangent_at(problem, u_new, t)
+                if t_new @ t < cos_turn:
+                    raise NewtonFailure("tangent turned too much")
+            except (NewtonFailure, np.linalg.LinAlgError) as failure:
+                ds /= 2.0
+                if ds < options.min_step_size:
+                    status = "step_size"
+                    message = (f"step size fell below min_step_size ({options.min_step_size:g}) "
+                               f"after: {failure}; the curve may end, turn sharply or meet a "
+                               f"singularity here")
+                    break
+                continue
+            # stop on the boundary of the parameter box
+            crossed = [(slot, lo if u_new[slot] < lo else hi) for slot, (lo, hi) in bounds.items()
+                       if not lo <= u_new[slot] <= hi]
+            events_here = []
+            new_tests = problem.test_functions(u_new, t_new)
+            for name in _sign_changes(tests, new_tests, names):
+                try:
+                    point, tangent, s = _locate(problem, u, t, ds, name, options)
+                except (NewtonFailure, ValueError, np.linalg.LinAlgError):
+                    continue
+                verdict = problem.classify(name, point, tangent)
+                if verdict is not None:
+                    events_here.append((s, point, tangent, verdict))
+            if crossed:
+                slot, limit = crossed[0]
+                point, tangent, s = _locate_bound(problem, u, t, ds, slot, limit, options)
+                for s_event, p_event, t_event, (kind, info) in sorted(events_here, key=lambda e: e[0]):
+                    if s_event < s:
+                        events.append(Event(len(points), kind, info))
+                        points.append(p_event)
+                        tangents.append(t_event)
+                        data.append(problem.point_data(p_event))
+                points.append(point)
+                tangents.append(tangent)
+                data.append(problem.point_data(point))
+                status, message = "bound", f"reached the parameter bound {limit:g}"
+                break
+            for s_event, p_event, t_event, (kind, info) in sorted(events_here, key=lambda e: e[0]):
+                events.append(Event(len(points), kind, info))
+                points.append(p_event)
+                tangents.append(t_event)
+                data.append(problem.point_data(p_event))
+            u, t, tests = u_new, t_new, new_tests
+            problem.accept(u, t)
+            points.append(u)
+            tangents.append(t)
+            data.append(problem.point_data(u))
+            if progress is not None:
+                progress.update(1)
+            if len(points) > 10 and np.linalg.norm(u - u0) < ds and t @ t0 > 0.9:
+                status, message = "closed", "the curve closed on itself"
+                break
+            if iterations <= 3:
+                ds = min(ds * 1.5, options.max_step_size)
+    except KeyboardInterrupt:
+        status, message = "interrupted", "interrupted by the user; points so far are kept"
+    return (points, tangents, data, events), status, message
+
+
+def _locate_bound(problem, u, t, ds, slot, limit, options):
+    cache = {}
+
+    def on_curve(s):
+        if s not in cache:
+            point, _ = correct(problem, u + s * t, t, options)
+            cache[s] = point
+        return cache[s]
+
+    s = brentq(lambda s: on_curve(s)[slot] - limit, 0.0, ds, xtol=1e-15 * ds)
+    point = on_curve(s)
+    return point, tangent_at(problem, point, t), s
+
+
+def _join(halves, ends) -> Curve:
+    """Join the forward half and the reversed backward half into one curve."""
+    forward = halves[0]
+    points, tangents, data, events = (list(forward[0]), list(forward[1]), list(forward[2]),
+                                      list(forward[3]))
+    if len(halves) > 1:
+        back_points, back_tangents, back_data, back_events = halves[1]
+        offset = len(back_points) - 1
+        points = back_points[:0:-1] + points
+        tangents = [-t for t in back_tangents[:0:-1]] + tangents
+        data = back_data[:0:-1] + data
+        events = ([Event(offset - e.index, e.kind, e.data) for e in reversed(back_events)]
+                  + [Event(e.index + offset, e.kind, e.data) for e in events])
+    return Curve(points, tangents, data, events, ends)
