@@ -577,7 +577,8 @@ def _check_output(rundir: Path, stdout: str, stderr: str) -> None:
 def continue_equilibria_auto(model: Model, parameters, start_state, free: str, bounds, *,
                              ds: float = 0.01, ds_min: float = 1e-6, ds_max: float = 0.1,
                              max_points: int = 2000, directions=(+1, -1), workdir=None,
-                             timeout: float = 120, keep_workdir: bool | None = None) -> dict:
+                             timeout: float = 120, keep_workdir: bool | None = None,
+                             start_tolerance: float = 1e-6) -> dict:
     """Continue an equilibrium of ``model`` in parameter ``free`` with AUTO-07p.
 
     Parameters
@@ -586,7 +587,9 @@ def continue_equilibria_auto(model: Model, parameters, start_state, free: str, b
     parameters : ParameterSet, dict or vector
         All parameter values; the value of ``free`` is the start value.
     start_state : (n,) array
-        An equilibrium (or a close guess; AUTO corrects it with Newton's method).
+        An equilibrium at the given parameters. AUTO does not correct the start
+        point (only the points after it), so it must be accurate: max |f| at the
+        start must not exceed ``start_tolerance``, else ValueError.
     free : str
         Name of the continuation parameter.
     bounds : (lower, upper)
@@ -600,9 +603,14 @@ def continue_equilibria_auto(model: Model, parameters, start_state, free: str, b
     workdir : path, optional
         Where to write and run; a fresh temporary directory by default, which is
         removed afterwards unless ``keep_workdir`` (it is kept when a run fails,
-        and its path is in the error message).
+        and its path is in the error message). A given directory is reused:
+        the equation file is recompiled and each run directory recreated.
     timeout : float
         Seconds allowed for compiling and for each AUTO run.
+    keep_workdir : bool, optional
+        Keep the files (default: keep a given ``workdir``, remove a temporary one).
+    start_tolerance : float
+        Largest max |f(start_state)| accepted.
 
     Returns
     -------
@@ -617,7 +625,13 @@ def continue_equilibria_auto(model: Model, parameters, start_state, free: str, b
         ``stable``. The start point (labelled EP by AUTO in every run) is left out.
         ``seconds``: wall time of the AUTO runs; ``compile_seconds``;
         ``workdir``: the directory (None if it was temporary and removed);
-        ``free``, ``parameter_index`` (AUTO index of ``free``), ``stdout`` per run.
+        ``free``, ``parameter_index`` (AUTO index of ``free``), ``stdout`` per run;
+        ``warnings``: list of messages, e.g. when a run ended without convergence (MX)
+        or at NMX = ``max_points`` before reaching a bound.
+
+    AUTO's last point in a direction (EP) is its first step beyond the bound,
+    so it lies slightly outside ``bounds``. Values are read from AUTO's output
+    files, which print 11 significant digits.
 
     Raises
     ------
@@ -640,6 +654,13 @@ def continue_equilibria_auto(model: Model, parameters, start_state, free: str, b
     start_value = p[model.parameter_index(free)]
     if not lo <= start_value <= hi:
         raise ValueError(f"the start value {free} = {start_value} is outside bounds [{lo}, {hi}]")
+    x0 = np.asarray(start_state, dtype=float)
+    residual = _residual(model, p, x0)
+    if not residual <= start_tolerance:
+        raise ValueError(
+            f"start_state is not an equilibrium of {model.name!r} (max |f| = {residual:.3g} > "
+            f"start_tolerance = {start_tolerance:g}); AUTO takes the start point as given, "
+            "so refine it first (e.g. scipy.optimize.fsolve on the vector field)")
     constants = {d: render_constants(model, p, start_state, free, (lo, hi), ds=ds, ds_min=ds_min,
                                      ds_max=ds_max, max_points=max_points, direction=d)
                  for d in directions}
@@ -679,11 +700,36 @@ def continue_equilibria_auto(model: Model, parameters, start_state, free: str, b
             shutil.rmtree(base, ignore_errors=True)
 
     result = _assemble(model, free, runs, directions)
+    result["warnings"] = [w for d in directions
+                          for w in _run_warnings(free, d, runs[d][0], int(max_points))]
     result.update(seconds=seconds, compile_seconds=compile_seconds,
                   workdir=str(base) if keep_workdir else None, free=free,
                   parameter_index=index[free],
                   stdout={d: runs[d][2] for d in directions})
     return result
+
+
+def _residual(model: Model, p: np.ndarray, x: np.ndarray) -> float:
+    if x.shape != (model.n_states,):
+        raise ValueError(f"start_state must have shape ({model.n_states},), got {x.shape}")
+    f = sp.lambdify((model.state_symbols, model.parameter_symbols), list(model.rhs), "numpy")
+    with np.errstate(all="ignore"):
+        value = np.asarray(f(x, p), dtype=float)
+    return float(np.max(np.abs(value))) if np.all(np.isfinite(value)) else math.inf
+
+
+def _run_warnings(free: str, direction: int, rows: list[dict], max_points: int) -> list[str]:
+    if not rows:
+        return [f"direction {direction:+d}: AUTO computed no point"]
+    last = rows[-1]
+    where = f"{free} = {last['values'][0]:.10g}"
+    if last["itp"] == -9:
+        return [f"direction {direction:+d}: AUTO stopped without convergence (MX) at {where} "
+                f"after {len(rows)} points; try a smaller ds or ds_min"]
+    if len(rows) >= max_points:
+        return [f"direction {direction:+d}: AUTO stopped after max_points = {max_points} "
+                f"points at {where}, before reaching a bound"]
+    return []
 
 
 def _assemble(model: Model, free: str, runs: dict, directions) -> dict:

@@ -1,0 +1,137 @@
+"""Two-parameter curves (LP-C, H-C) and their codimension-two points, on
+normal forms whose codim-2 points are known exactly (Kuznetsov 2004, ch. 8)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import bifurc as bf
+from bifurc.continuation import continue_curve, continue_equilibria
+
+PI = math.pi
+
+
+def model_from(name, states, equations, parameters):
+    return bf.Model.from_spec({"name": name, "states": states, "parameters": parameters,
+                               "equations": equations})
+
+
+def only(branch, kind):
+    points = [p for p in branch.special_points if p.kind == kind]
+    assert len(points) == 1, branch.summary()
+    return points[0]
+
+
+def test_qif_cusp_matches_exact_formula():
+    qif = bf.load_model("qif")
+    eq = continue_equilibria(qif, qif.parameters(J=15), free="eta", bounds=(-15, 5))
+    fold = continue_curve(qif, eq["LP1"], free=("eta", "J"), bounds={"eta": (-15, 5), "J": (0, 30)})
+    r = (3 / (4 * PI**4)) ** 0.25  # dJ/dr = 0 on the fold curve (tau = delta = 1)
+    J = 2 * PI**2 * r + 1 / (2 * PI**2 * r**3)
+    eta = PI**2 * r**2 - J * r - 1 / (4 * PI**2 * r**2)
+    cusp = only(fold, "CP")
+    assert abs(cusp.parameters["J"] - J) < 1e-6 and abs(cusp.parameters["eta"] - eta) < 1e-6
+    assert abs(cusp.state[0] - r) < 1e-6
+    # every point of the curve is a fold of the exact parametrisation: eta(J) on it
+    rates = fold.state("r")
+    J_exact = 2 * PI**2 * rates + 1 / (2 * PI**2 * rates**3)
+    np.testing.assert_allclose(fold.parameter("J"), J_exact, rtol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def bogdanov_takens():
+    """x' = y, y' = b1 + b2 x + x^2 - x y: folds on b1 = b2^2 / 4, Hopf on b1 = 0
+    (b2 < 0), both ending at the BT point b1 = b2 = 0."""
+    return model_from("bt_nf", {"x": 1.0, "y": 0.0}, {"x": "y", "y": "b1 + b2*x + x**2 - x*y"},
+                      {"b1": -1.0, "b2": 1.0})
+
+
+def test_bt_on_fold_curve(bogdanov_takens):
+    eq = continue_equilibria(bogdanov_takens, {"b1": -1.0, "b2": 1.0}, free="b1", bounds=(-2, 2),
+                             start=[(-1 + math.sqrt(5)) / 2, 0.0])
+    fold = continue_curve(bogdanov_takens, eq["LP1"], free=("b1", "b2"),
+                          bounds={"b1": (-1, 1), "b2": (-1.5, 1.5)})
+    np.testing.assert_allclose(fold.parameter("b1"), fold.parameter("b2") ** 2 / 4, atol=1e-10)
+    bt = only(fold, "BT")
+    assert abs(bt.parameters["b1"]) < 1e-8 and abs(bt.parameters["b2"]) < 1e-8
+
+
+def test_bt_on_hopf_curve(bogdanov_takens):
+    # equilibrium x = 0 when b1 = 0; Hopf where the trace -x vanishes: b1 = 0, b2 < 0
+    eq = continue_equilibria(bogdanov_takens, {"b1": -0.1, "b2": -1.0}, free="b1",
+                             bounds=(-0.5, 0.5), start=[(1 - math.sqrt(1.4)) / 2, 0.0])
+    hopf_point = only(eq, "H")
+    assert abs(hopf_point.parameters["b1"]) < 1e-10
+    hopf = continue_curve(bogdanov_takens, hopf_point, free=("b1", "b2"),
+                          bounds={"b1": (-1, 1), "b2": (-1.5, 0.5)})
+    bt = only(hopf, "BT")
+    assert abs(bt.parameters["b2"]) < 1e-8 and abs(bt.parameters["b1"]) < 1e-8
+    kappa = hopf.extra["kappa"]
+    np.testing.assert_allclose(kappa, -hopf.parameter("b2"), atol=1e-9)  # omega^2 = -b2
+
+
+def test_generalised_hopf_on_bautin_normal_form():
+    """l1 = 2 m2 on the Hopf curve m1 = 0: GH at m2 = 0."""
+    model = model_from(
+        "bautin", {"x": 0.0, "y": 0.0},
+        {"x": "m1*x - y + m2*x*(x**2 + y**2) - x*(x**2 + y**2)**2",
+         "y": "x + m1*y + m2*y*(x**2 + y**2) - y*(x**2 + y**2)**2"},
+        {"m1": -0.5, "m2": -0.5})
+    eq = continue_equilibria(model, free="m1", bounds=(-1, 1), start=[0.0, 0.0])
+    hopf = continue_curve(model, eq["H1"], free=("m1", "m2"), bounds={"m1": (-1, 1), "m2": (-1, 1)})
+    gh = only(hopf, "GH")
+    assert abs(gh.parameters["m2"]) < 1e-10 and abs(gh.parameters["m1"]) < 1e-10
+
+
+@pytest.fixture(scope="module")
+def fold_times_hopf():
+    """x' = a1 - x^2 decoupled from a Hopf oscillator in (y, z) with parameter a2:
+    the fold curve a1 = 0 meets the Hopf curve a2 = 0 at a zero-Hopf point."""
+    return model_from(
+        "zh", {"x": 1.0, "y": 0.0, "z": 0.0},
+        {"x": "a1 - x**2", "y": "a2*y - z - y*(y**2 + z**2)", "z": "y + a2*z - z*(y**2 + z**2)"},
+        {"a1": 1.0, "a2": -0.5})
+
+
+def test_zero_hopf_on_fold_curve(fold_times_hopf):
+    eq = continue_equilibria(fold_times_hopf, {"a1": 1.0, "a2": -0.5}, free="a1",
+                             bounds=(-1, 2), start=[1.0, 0.0, 0.0])
+    fold = continue_curve(fold_times_hopf, eq["LP1"], free=("a1", "a2"),
+                          bounds={"a1": (-1, 1), "a2": (-1, 1)})
+    zh = only(fold, "ZH")
+    assert abs(zh.parameters["a2"]) < 1e-10
+    assert zh.data["omega"] == pytest.approx(1.0, rel=1e-8)
+
+
+def test_zero_hopf_on_hopf_curve(fold_times_hopf):
+    eq = continue_equilibria(fold_times_hopf, {"a1": 1.0, "a2": -0.5}, free="a2",
+                             bounds=(-1, 1), start=[1.0, 0.0, 0.0])
+    hopf = continue_curve(fold_times_hopf, eq["H1"], free=("a1", "a2"),
+                          bounds={"a1": (-1, 2), "a2": (-1, 1)})
+    zh = only(hopf, "ZH")
+    assert abs(zh.parameters["a1"]) < 1e-10 and abs(zh.parameters["a2"]) < 1e-10
+
+
+def test_double_hopf():
+    """Two decoupled Hopf oscillators (frequencies 1 and 1.7): the Hopf curve
+    a1 = 0 meets the other oscillator's Hopf curve at a2 = 0."""
+    model = model_from(
+        "hh", {"x": 0.0, "y": 0.0, "u": 0.0, "w": 0.0},
+        {"x": "a1*x - y - x*(x**2 + y**2)", "y": "x + a1*y - y*(x**2 + y**2)",
+         "u": "a2*u - 1.7*w - u*(u**2 + w**2)", "w": "1.7*u + a2*w - w*(u**2 + w**2)"},
+        {"a1": -0.5, "a2": -0.5})
+    eq = continue_equilibria(model, free="a1", bounds=(-1, 1), start=np.zeros(4))
+    hopf = continue_curve(model, eq["H1"], free=("a1", "a2"), bounds={"a1": (-1, 1), "a2": (-1, 1)})
+    hh = only(hopf, "HH")
+    assert abs(hh.parameters["a2"]) < 1e-10
+    assert {round(hh.data["omega"], 8), round(hh.data["omega2"], 8)} == {1.0, 1.7}
+
+
+def test_curve_needs_lp_or_h_and_two_parameters(ei):
+    qif = bf.load_model("qif")
+    eq = continue_equilibria(qif, qif.parameters(J=15), free="eta", bounds=(-15, 5))
+    with pytest.raises(bf.ParameterError, match="two different parameters"):
+        continue_curve(qif, eq["LP1"], free=("eta",), bounds={"eta": (-15, 5)})
+    with pytest.raises(bf.ParameterError, match=r"bounds \[0, 1\] exclude the start value J = 15"):
+        continue_curve(qif, eq["LP1"], free=("eta", "J"), bounds={"eta": (-15, 5), "J": (0, 1)})
