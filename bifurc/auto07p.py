@@ -347,6 +347,10 @@ def render_equation_file(model: Model) -> str:
 
 
 # --------------------------------------------------------------------------- constants
+#: AUTO reads each constant into a 2048-character buffer
+_MAX_LINE = 2000
+
+
 def _fortran_float(value: float) -> str:
     value = float(value)
     if not math.isfinite(value):
@@ -429,6 +433,10 @@ def render_constants(model: Model, parameters, start_state, free: str, bounds, *
         f"PAR = {{{par_values}}}",
         "",
     ]
+    too_long = [line.split("=")[0].strip() for line in lines if len(line) > _MAX_LINE]
+    if too_long:
+        raise ValueError(f"the AUTO constant(s) {', '.join(too_long)} of model {model.name!r} "
+                         "would exceed the 2048 characters AUTO reads per constant (too many states)")
     return "\n".join(lines)
 
 
@@ -619,10 +627,11 @@ def continue_equilibria_auto(model: Model, parameters, start_state, free: str, b
         fort.8), ``l2norm``, ``stable`` (AUTO's stability flag: all eigenvalues
         with negative real part), ``type`` (AUTO label type, "" for plain points),
         ``direction``; ordered along the branch, the ``-1`` run reversed first.
-        ``special_points``: list of dicts ``type`` (LP, HB, BP, EP, MX, UZ, ...),
-        ``itp`` (AUTO's code), ``par``, ``state``, ``parameters`` (full vector in
-        model order), ``label`` (AUTO's label within its run), ``direction``,
-        ``stable``. The start point (labelled EP by AUTO in every run) is left out.
+        ``special_points``: list of dicts, in branch order, with ``type`` (LP, HB,
+        BP, EP, MX, UZ, ...), ``itp`` (AUTO's code), ``par``, ``state``,
+        ``parameters`` (full vector in model order), ``label`` (AUTO's label
+        within its run), ``direction``, ``stable``, ``index`` (position in
+        ``points``). The start point (labelled EP by AUTO in every run) is left out.
         ``seconds``: wall time of the AUTO runs; ``compile_seconds``;
         ``workdir``: the directory (None if it was temporary and removed);
         ``free``, ``parameter_index`` (AUTO index of ``free``), ``stdout`` per run;
@@ -735,17 +744,17 @@ def _run_warnings(free: str, direction: int, rows: list[dict], max_points: int) 
 def _assemble(model: Model, free: str, runs: dict, directions) -> dict:
     index = parameter_index_map(model)
     n = model.n_states
-    par_columns = np.array([index[name] - 1 for name in model.parameter_names], dtype=int)
+    par_columns = [index[name] - 1 for name in model.parameter_names]
     segments, specials = [], []
     for d in sorted(directions):  # -1 first, reversed, so the branch reads continuously
         rows, solutions, _ = runs[d]
         by_label = {s["label"]: s for s in solutions}
-        seg = []
+        seg, seg_specials = [], []
         for k, row in enumerate(rows):
             sol = by_label.get(row["label"]) if row["label"] else None
             if sol is not None:
                 state = sol["state"][:n]
-            elif n <= len(row["values"]) - 2:
+            elif n <= len(row["values"]) - 2:  # fort.7 prints up to 6 states
                 state = row["values"][2:2 + n]
             else:
                 state = np.full(n, np.nan)
@@ -753,17 +762,26 @@ def _assemble(model: Model, free: str, runs: dict, directions) -> dict:
                         "" if row["itp"] in (0, 4) else row["type"], d))
             if k == 0 or row["itp"] in (0, 4) or row["label"] == 0:
                 continue  # start point (EP of every run) and plain points
-            specials.append({
+            has_par = sol is not None and len(sol["par"]) > max(par_columns, default=-1)
+            seg_specials.append((k, {
                 "type": row["type"], "itp": row["itp"], "par": float(row["values"][0]),
                 "state": np.array(state, dtype=float),
-                "parameters": (sol["par"][par_columns] if sol is not None and len(sol["par"]) >= par_columns.max() + 1
+                "parameters": (sol["par"][par_columns] if has_par
                                else np.full(model.n_parameters, np.nan)),
                 "label": row["label"], "direction": d, "stable": bool(row["stable"]),
-            })
+            }))
+        offset = len(segments)
         if d < 0:
             seg = seg[::-1]
-        elif segments:
-            seg = seg[1:]  # the start point is already the last point of the -1 run
+            positions = {k: offset + len(seg) - 1 - k for k, _ in seg_specials}
+            seg_specials = seg_specials[::-1]
+        else:
+            skip = 1 if segments else 0  # the start point is already the end of the -1 run
+            seg = seg[skip:]
+            positions = {k: offset + k - skip for k, _ in seg_specials}
+        for k, special in seg_specials:
+            special["index"] = positions[k]
+            specials.append(special)
         segments.extend(seg)
     points = {
         "par": np.array([s[0] for s in segments], dtype=float),
@@ -773,5 +791,55 @@ def _assemble(model: Model, free: str, runs: dict, directions) -> dict:
         "type": [s[4] for s in segments],
         "direction": np.array([s[5] for s in segments], dtype=int),
     }
-    specials.sort(key=lambda s: s["par"])
     return {"points": points, "special_points": specials}
+
+
+_AUTO_TO_BIFURC = {"LP": "LP", "HB": "H", "BP": "BP"}
+
+
+def equilibrium_branch_auto(model: Model, parameters, free: str, bounds, options=None):
+    """EP-C computed by AUTO-07p, returned as a bifurc Branch (the same object and
+    file schema as the native engine). Step settings come from ``options``
+    (a ContinuationOptions); l1 and frequencies at AUTO's Hopf points, and
+    eigenvalues at every point, are computed by bifurc at AUTO's points."""
+    from .codegen import compile_model, parameter_vector
+    from .continuation import ContinuationOptions
+    from .continuation.branch import Branch, SpecialPoint
+    from .continuation.equilibria import EquilibriumProblem, find_equilibrium, sorted_eigenvalues
+
+    options = options or ContinuationOptions()
+    base = parameter_vector(model, parameters)
+    start = find_equilibrium(model, base)
+    result = continue_equilibria_auto(
+        model, base, start, free, bounds, ds=options.step_size, ds_min=options.min_step_size,
+        ds_max=options.max_step_size, max_points=options.max_points)
+    points = result["points"]
+    index = model.parameter_index(free)
+    problem = EquilibriumProblem(compile_model(model), base, index)
+    us = [np.append(x, a) for x, a in zip(points["state"], points["par"])]
+    eigenvalues = np.array([sorted_eigenvalues(problem.state_jacobian(u)) for u in us])
+    specials, counts = [], {}
+    for raw in result["special_points"]:
+        kind = _AUTO_TO_BIFURC.get(raw["type"])
+        if kind is None:
+            continue
+        u = np.append(raw["state"], raw["par"])
+        verdict = problem.classify(kind, u, np.eye(len(u))[-1])
+        if verdict is None:
+            continue
+        counts[kind] = counts.get(kind, 0) + 1
+        values = dict(zip(model.parameter_names, base.tolist()))
+        values[free] = float(raw["par"])
+        specials.append(SpecialPoint(f"{kind}{counts[kind]}", kind, int(raw["index"]), values,
+                                     np.asarray(raw["state"], float),
+                                     eigenvalues[int(raw["index"])], verdict[1], model.name,
+                                     "EP-C", (free,)))
+    return Branch(kind="EP-C", model=model.name, free=(free,), state_names=model.state_names,
+                  parameters=dict(zip(model.parameter_names, base.tolist())),
+                  values=np.asarray(points["par"], float).reshape(-1, 1),
+                  states=np.asarray(points["state"], float), eigenvalues=eigenvalues,
+                  stable=np.all(eigenvalues.real < 0, axis=1), special_points=specials,
+                  ends=[{"direction": "auto07p", "status": "completed",
+                         "message": "; ".join(result.get("warnings", [])) or "AUTO-07p run"}],
+                  options={"engine": "auto07p", "bounds": list(bounds),
+                           "seconds": result["seconds"]})

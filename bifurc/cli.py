@@ -104,6 +104,117 @@ def command_simulate(args) -> int:
     return exit_code
 
 
+def _continuation_options(args):
+    from .continuation import ContinuationOptions
+    return ContinuationOptions(step_size=args.step_size, max_step_size=args.max_step_size,
+                               max_points=args.max_points)
+
+
+def _save_figure(figure, path):
+    figure.savefig(path, dpi=150)
+    return path
+
+
+def command_diagram(args) -> int:
+    import matplotlib
+    matplotlib.use("Agg")
+    from . import plot
+    from .continuation import continue_equilibria, save_branches
+
+    model = load_model(args.model)
+    overrides = _parse_assignments(args.set)
+    lower, upper = args.range
+    value = overrides.get(args.free, model.parameters(**overrides)[args.free])
+    if not lower <= value <= upper:
+        overrides[args.free] = lower
+    options = _continuation_options(args)
+    if args.engine == "auto07p":
+        from .auto07p import equilibrium_branch_auto
+        branches = [equilibrium_branch_auto(model, model.parameters(**overrides), args.free,
+                                            (lower, upper), options)]
+    else:
+        branches = [continue_equilibria(model, model.parameters(**overrides), args.free,
+                                        (lower, upper), options=options, progress=not args.quiet)]
+        if not args.no_switch:
+            for point in [p for p in branches[0].special_points if p.kind == "BP"]:
+                branches.append(continue_equilibria(model, None, args.free, (lower, upper),
+                                                    start=point, options=options))
+    out = Path(args.out)
+    files = list(save_branches(branches, out))
+    y = args.y or model.state_names[0]
+    files.append(_save_figure(plot.diagram(branches, y, model), out / "diagram.png"))
+    for number, branch in enumerate(branches):
+        print(f"[{number}] {branch.summary()}")
+    for path in files:
+        print(f"  wrote {path}")
+    return 0
+
+
+def _find_point(branches, label):
+    number, _, name = label.rpartition(":")
+    candidates = [branches[int(number)]] if number else branches
+    for branch in candidates:
+        for point in branch.special_points:
+            if point.label == name:
+                return point
+    known = ", ".join(f"{i}:{p.label}" for i, b in enumerate(branches) for p in b.special_points)
+    raise BifurcError(f"no special point {label!r} in the diagram (points: {known or 'none'})")
+
+
+def _default_bounds(model, name, branches):
+    for branch in branches:
+        if branch.kind == "EP-C" and branch.free == (name,) and "bounds" in branch.options:
+            return tuple(branch.options["bounds"])
+    lower, upper = model.parameter_info[name].bounds
+    value = model.parameters()[name]
+    width = 2 * (abs(value) + 10)
+    return max(lower, value - width), min(upper, value + width)
+
+
+def command_twopar(args) -> int:
+    import matplotlib
+    matplotlib.use("Agg")
+    from . import plot
+    from .continuation import continue_curve, load_branches, save_branches
+
+    model = load_model(args.model)
+    source = Path(args.diagram or args.out)
+    try:
+        diagram_branches = load_branches(source)
+    except FileNotFoundError as error:
+        raise BifurcError(f"{error}") from None
+    if any(b.model != model.name for b in diagram_branches):
+        raise BifurcError(f"{source}/branches.json holds branches of another model")
+    point = _find_point(diagram_branches, args.from_label)
+    bounds = {name: _default_bounds(model, name, diagram_branches) for name in args.free}
+    for item in args.bounds or []:
+        name, _, window = item.partition("=")
+        try:
+            lo, hi = (float(v) for v in window.split(":"))
+        except ValueError:
+            raise BifurcError(f"--bounds expects NAME=LO:HI, got {item!r}") from None
+        bounds[name] = (lo, hi)
+    curve = continue_curve(model, point, tuple(args.free), bounds,
+                           options=_continuation_options(args), progress=not args.quiet)
+    out = Path(args.out)
+    existing = load_branches(out) if (out / "branches.json").exists() else list(diagram_branches)
+    existing.append(curve)
+    files = list(save_branches(existing, out))
+    same_plane = [b for b in existing if b.kind in ("LP-C", "H-C") and b.free == curve.free]
+    files.append(_save_figure(plot.two_parameter(same_plane), out / "twopar.png"))
+    print(curve.summary())
+    for path in files:
+        print(f"  wrote {path}")
+    return 0
+
+
+def _add_continuation_options(sub):
+    sub.add_argument("--step-size", type=float, default=0.01, help="initial arclength step")
+    sub.add_argument("--max-step-size", type=float, default=0.5, help="largest arclength step")
+    sub.add_argument("--max-points", type=int, default=1000, help="points per direction")
+    sub.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bifurc", description="Bifurcation analysis and simulation of next-generation "
@@ -147,6 +258,46 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--no-plot", action="store_true", help="do not draw the PNG")
     sub.add_argument("--quiet", action="store_true", help="no progress bar")
     sub.set_defaults(run=command_simulate)
+
+    sub = commands.add_parser(
+        "diagram", help="one-parameter bifurcation diagram of equilibria (EP-C)",
+        description="Continue equilibria in one parameter, locate folds (LP), Hopf points (H, with "
+                    "l1 and frequency) and branch points (BP, switching onto the other branch), "
+                    "and write DIR/branches.json + DIR/branches.npz (schema in docs/results.md) "
+                    "and DIR/diagram.png (stable solid, unstable dashed).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    sub.add_argument("model", metavar="MODEL", help="built-in name or model file")
+    sub.add_argument("--free", required=True, metavar="PAR", help="free parameter")
+    sub.add_argument("--range", required=True, nargs=2, type=float, metavar=("LO", "HI"),
+                     help="bounds of the free parameter")
+    sub.add_argument("--set", action="append", metavar="NAME=VALUE", help="parameter values")
+    sub.add_argument("--y", metavar="STATE", help="state on the y axis (default: the first)")
+    sub.add_argument("--engine", choices=("bifurc", "auto07p"), default="bifurc",
+                     help="continuation engine (auto07p needs the Debian package auto-07p)")
+    sub.add_argument("--no-switch", action="store_true", help="do not follow branches at BPs")
+    sub.add_argument("--out", default="bifurc-out", metavar="DIR", help="output folder")
+    _add_continuation_options(sub)
+    sub.set_defaults(run=command_diagram)
+
+    sub = commands.add_parser(
+        "twopar", help="two-parameter curve (LP-C or H-C) through a special point",
+        description="Continue the fold curve through an LP, or the Hopf curve through an H, of a "
+                    "diagram made by `bifurc diagram`, in two parameters; locate CP, BT, ZH (fold) "
+                    "and BT, GH, ZH, HH (Hopf). Appends the curve to DIR/branches.json and draws "
+                    "DIR/twopar.png.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    sub.add_argument("model", metavar="MODEL", help="built-in name or model file")
+    sub.add_argument("--from", dest="from_label", required=True, metavar="LABEL",
+                     help="special point of the diagram, e.g. H1 or LP2 (or 1:BP1 for branch 1)")
+    sub.add_argument("--free", required=True, nargs=2, metavar=("PAR1", "PAR2"),
+                     help="the two free parameters")
+    sub.add_argument("--bounds", nargs="+", metavar="NAME=LO:HI",
+                     help="parameter windows (default: the diagram's range, else the declared "
+                          "bounds or value +- 2(|value| + 10))")
+    sub.add_argument("--diagram", metavar="DIR", help="folder of the diagram (default: --out)")
+    sub.add_argument("--out", default="bifurc-out", metavar="DIR", help="output folder")
+    _add_continuation_options(sub)
+    sub.set_defaults(run=command_twopar)
     return parser
 
 

@@ -53,3 +53,90 @@ def timeseries(trajectory, model: Model | None = None, states=None, nodes=None, 
     axes[0].set_title(title)
     fig.tight_layout()
     return fig
+
+
+MARKERS = {"LP": ("o", "tab:red"), "H": ("s", "tab:blue"), "BP": ("^", "tab:green"),
+           "CP": ("D", "black"), "BT": ("*", "tab:purple"), "GH": ("P", "tab:orange"),
+           "ZH": ("X", "tab:brown"), "HH": ("h", "tab:pink")}
+
+
+def _as_list(branches):
+    return list(branches) if isinstance(branches, (list, tuple)) else [branches]
+
+
+def _mark(ax, x, y, point):
+    marker, colour = MARKERS.get(point.kind, ("o", "black"))
+    ax.plot([x], [y], marker=marker, color=colour, ms=7, ls="none", zorder=5)
+    ax.annotate(point.label, (x, y), textcoords="offset points", xytext=(5, 5), fontsize=8)
+
+
+def _runs(mask):
+    """Index ranges [start, stop] of constant value in a boolean array (inclusive ends
+    overlap so consecutive segments join)."""
+    edges = np.flatnonzero(np.diff(mask.astype(int))) + 1
+    starts = np.concatenate([[0], edges])
+    stops = np.concatenate([edges, [len(mask) - 1]])
+    return [(a, b, bool(mask[a])) for a, b in zip(starts, stops)]
+
+
+def diagram(branches, y: str, model: Model | None = None, ax=None, colour=None):
+    """One-parameter bifurcation diagram: equilibrium branches (EP-C) against
+    their free parameter, stable solid and unstable dashed, special points
+    marked and labelled. ``y`` is a state name; rates in kHz are shown in Hz."""
+    import matplotlib.pyplot as plt
+
+    branches = [b for b in _as_list(branches) if b.kind == "EP-C"]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 4.2))
+    factor, unit = display_scale(model, y)
+    for number, branch in enumerate(branches):
+        x = branch.values[:, 0]
+        values = factor * branch.state(y)
+        c = colour or f"C{number}"
+        for a, b, stable in _runs(branch.stable):
+            ax.plot(x[a:b + 1], values[a:b + 1], color=c, lw=1.6, ls="-" if stable else "--")
+        for point in branch.special_points:
+            _mark(ax, x[point.index], values[point.index], point)
+    if branches:
+        ax.set_xlabel(branches[0].free[0])
+    ax.set_ylabel(f"{y} ({unit})" if unit else y)
+    ax.plot([], [], "k-", label="stable")
+    ax.plot([], [], "k--", label="unstable")
+    ax.legend(loc="best", fontsize="small")
+    ax.grid(alpha=0.3)
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def two_parameter(branches, ax=None):
+    """Two-parameter diagram: LP-C and H-C curves in their (p1, p2) plane with
+    codimension-two points marked. Hopf curves are solid where they are true
+    Hopf points and dotted on their neutral-saddle parts (kappa < 0)."""
+    import matplotlib.pyplot as plt
+
+    branches = [b for b in _as_list(branches) if b.kind in ("LP-C", "H-C")]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 4.8))
+    styles = {"LP-C": "tab:red", "H-C": "tab:blue"}
+    labelled = set()
+    for branch in branches:
+        x, yv = branch.values[:, 0], branch.values[:, 1]
+        colour = styles[branch.kind]
+        name = "fold (LP)" if branch.kind == "LP-C" else "Hopf (H)"
+        if branch.kind == "H-C":
+            for a, b, true_hopf in _runs(branch.extra["kappa"] > 0):
+                ax.plot(x[a:b + 1], yv[a:b + 1], color=colour, lw=1.6, ls="-" if true_hopf else ":",
+                        label=None if name in labelled else name)
+                labelled.add(name)
+        else:
+            ax.plot(x, yv, color=colour, lw=1.6, label=None if name in labelled else name)
+            labelled.add(name)
+        for point in branch.special_points:
+            _mark(ax, x[point.index], yv[point.index], point)
+    if branches:
+        ax.set_xlabel(branches[0].free[0])
+        ax.set_ylabel(branches[0].free[1])
+    ax.legend(loc="best", fontsize="small")
+    ax.grid(alpha=0.3)
+    ax.figure.tight_layout()
+    return ax.figure

@@ -224,12 +224,18 @@ def test_qif_finds_exactly_the_two_exact_folds(qif_run):
     assert not of_type(qif_run, "HB")  # the folds are the only bifurcations in [-15, 5]
 
 
-def test_qif_branch_covers_the_bounds(qif_run):
+def test_qif_branch_covers_the_bounds(qif, qif_run):
     points = qif_run["points"]
     assert points["par"].min() <= -15.0 and points["par"].max() >= 5.0
     ends = sorted(s["par"] for s in of_type(qif_run, "EP"))
     assert len(ends) == 2 and -15.2 < ends[0] <= -15.0 and 5.0 <= ends[1] < 5.2
     assert points["state"].shape == (len(points["par"]), 2)
+    for special in qif_run["special_points"]:  # in branch order, indexing the points
+        assert points["par"][special["index"]] == special["par"]
+        np.testing.assert_array_equal(points["state"][special["index"]], special["state"])
+    assert [s["index"] for s in qif_run["special_points"]] == \
+        sorted(s["index"] for s in qif_run["special_points"])
+    assert [s["type"] for s in qif_run["special_points"]] == ["EP", "LP", "LP", "EP"]
     assert not qif_run["warnings"]
     assert qif_run["workdir"] is None  # temporary directory removed
     # the low state at eta = -10 is stable; the branch between the folds is a saddle
@@ -241,7 +247,7 @@ def test_qif_branch_covers_the_bounds(qif_run):
               and points["state"][k, 0] < 0.7]
     assert middle and not points["stable"][middle].any()
     # every point is an equilibrium
-    cm = bf.compile_model(qif := bf.load_model("qif"))
+    cm = bf.compile_model(qif)
     for eta, x in zip(points["par"][::10], points["state"][::10]):
         assert np.max(np.abs(cm.vector_field(x, qif.parameters(eta=eta)))) < 1e-8
 
@@ -350,7 +356,7 @@ def test_unavailable_says_how_to_install(qif, monkeypatch):
         auto07p._availability.cache_clear()
 
 
-def test_fortran_numbers_with_three_digit_exponents(tmp_path):
+def test_fortran_numbers_with_three_digit_exponents():
     assert auto07p._to_float("1.2500000000-100") == 1.25e-100
     assert auto07p._to_float("-3.0000000000+120") == -3e120
     assert auto07p._to_float("1.0000000000E-002") == 0.01

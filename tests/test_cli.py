@@ -9,7 +9,7 @@ import bifurc as bf
 from bifurc.cli import main
 
 
-@pytest.mark.parametrize("command", [[], ["models"], ["show"], ["simulate"]])
+@pytest.mark.parametrize("command", [[], ["models"], ["show"], ["simulate"], ["diagram"], ["twopar"]])
 def test_help_everywhere(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(command + ["--help"])
@@ -72,3 +72,40 @@ def test_simulate_divergence_exits_nonzero_and_keeps_finite_part(tmp_path, capsy
     assert "diverged" in capsys.readouterr().err
     trajectory = bf.Trajectory.load(tmp_path / "timeseries.npz")
     assert trajectory.status == "diverged" and np.all(np.isfinite(trajectory.states))
+
+
+def test_diagram_and_twopar_on_qif(tmp_path, capsys):
+    out = str(tmp_path)
+    assert main(["diagram", "qif", "--free", "eta", "--range", "-15", "5", "--set", "J=15",
+                 "--y", "r", "--out", out, "--quiet"]) == 0
+    for name in ("branches.json", "branches.npz", "diagram.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    from bifurc.continuation import load_branches
+    (branch,) = load_branches(tmp_path)
+    assert [p.kind for p in branch.special_points] == ["LP", "LP"]
+    assert main(["twopar", "qif", "--from", "LP1", "--free", "eta", "J", "--bounds", "J=0:30",
+                 "--out", out, "--quiet"]) == 0
+    branches = load_branches(tmp_path)
+    assert [b.kind for b in branches] == ["EP-C", "LP-C"]
+    assert branches[1]["CP1"].parameters["J"] == pytest.approx(7.796217, abs=1e-5)
+    assert (tmp_path / "twopar.png").stat().st_size > 0
+    assert "CP1" in capsys.readouterr().out
+
+
+def test_diagram_ei_reports_hopf_with_frequency(tmp_path, capsys):
+    assert main(["diagram", "ei", "--free", "eta_e", "--range", "-10", "30", "--out",
+                 str(tmp_path), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "H1" in out and "supercritical" in out and "Hz" in out
+
+
+def test_twopar_errors_are_named(tmp_path, capsys):
+    assert main(["twopar", "qif", "--from", "LP1", "--free", "eta", "J", "--out",
+                 str(tmp_path), "--quiet"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    main(["diagram", "qif", "--free", "eta", "--range", "-15", "5", "--out", str(tmp_path),
+          "--quiet"])
+    capsys.readouterr()
+    assert main(["twopar", "qif", "--from", "H7", "--free", "eta", "J", "--out",
+                 str(tmp_path), "--quiet"]) == 2
+    assert "no special point 'H7'" in capsys.readouterr().err

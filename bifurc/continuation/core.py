@@ -231,8 +231,8 @@ def trace(problem: ContinuationProblem, start, bounds: dict, options: Continuati
         halves.append(half)
         ends.append({"direction": "forward" if direction > 0 else "backward",
                      "status": status, "message": message})
-        if status == "interrupted":
-            break
+        if status in ("interrupted", "closed"):
+            break  # a closed curve has been traced whole
     return _join(halves, ends[::-1])
 
 
@@ -283,9 +283,10 @@ def _trace_one_way(problem, u0, t0, bounds, names, options, progress):
                         points.append(p_event)
                         tangents.append(t_event)
                         data.append(problem.point_data(p_event))
-                points.append(point)
-                tangents.append(tangent)
-                data.append(problem.point_data(point))
+                if s > 0:
+                    points.append(point)
+                    tangents.append(tangent)
+                    data.append(problem.point_data(point))
                 status, message = "bound", f"reached the parameter bound {limit:g}"
                 break
             for s_event, p_event, t_event, (kind, info) in sorted(events_here, key=lambda e: e[0]):
@@ -302,6 +303,9 @@ def _trace_one_way(problem, u0, t0, bounds, names, options, progress):
                 progress.update(1)
             if len(points) > 10 and np.linalg.norm(u - u0) < ds and t @ t0 > 0.9:
                 status, message = "closed", "the curve closed on itself"
+                points.append(u0.copy())  # close the loop on the (verified) start point
+                tangents.append(t0.copy())
+                data.append(problem.point_data(u0))
                 break
             if iterations <= 3:
                 ds = min(ds * 1.5, options.max_step_size)
@@ -319,6 +323,8 @@ def _locate_bound(problem, u, t, ds, slot, limit, options):
             cache[s] = point
         return cache[s]
 
+    if (u[slot] - limit) * (on_curve(ds)[slot] - limit) >= 0:  # u is on the bound already
+        return u, t, 0.0
     s = brentq(lambda s: on_curve(s)[slot] - limit, 0.0, ds, xtol=1e-15 * ds)
     point = on_curve(s)
     return point, tangent_at(problem, point, t), s
