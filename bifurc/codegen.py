@@ -207,7 +207,7 @@ def _import_file(module_name: str, path: Path):
     return module
 
 
-_COMPILED: dict[str, "CompiledModel"] = {}
+_COMPILED: dict[str, object] = {}  # generated modules by file path
 
 
 def compile_model(model: Model, cache_dir: Path | None = None) -> "CompiledModel":
@@ -221,16 +221,15 @@ def compile_model(model: Model, cache_dir: Path | None = None) -> "CompiledModel
     key = module_key(model)
     folder = Path(cache_dir) if cache_dir is not None else cache_directory()
     path = folder / f"{model.name}_{key}.py"
-    memo = f"{path}"
-    if memo in _COMPILED:
-        return _COMPILED[memo]
     start = time.perf_counter()
-    if not path.exists():
-        _write_atomically(path, render_module(model))
-    module = _import_file(f"bifurc_generated_{model.name}_{key}", path)
-    compiled = CompiledModel(model, module, path, time.perf_counter() - start)
-    _COMPILED[memo] = compiled
-    return compiled
+    memo = str(path)
+    if memo not in _COMPILED:
+        if not path.exists():
+            _write_atomically(path, render_module(model))
+        _COMPILED[memo] = _import_file(f"bifurc_generated_{model.name}_{key}", path)
+    # the module is shared by models with the same equations; the wrapper is bound
+    # to this model (its defaults and bounds)
+    return CompiledModel(model, _COMPILED[memo], path, time.perf_counter() - start)
 
 
 def parameter_vector(model: Model, parameters) -> np.ndarray:

@@ -443,7 +443,11 @@ def _parameter_from_spec(name, entry, source):
     bounds = entry.get("bounds", (-math.inf, math.inf))
     if not isinstance(bounds, (list, tuple)) or len(bounds) != 2:
         raise ModelDefinitionError(f"{source}: bounds of parameter `{name}` must be [lower, upper]")
-    lower, upper = (float(b) for b in bounds)
+    try:
+        lower, upper = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        raise ModelDefinitionError(
+            f"{source}: bounds of parameter `{name}` must be numbers, got {bounds}") from None
     if math.isnan(lower) or math.isnan(upper) or lower > upper:
         raise ModelDefinitionError(f"{source}: bounds of parameter `{name}` are not an interval: {bounds}")
     # non-finite defaults are rejected by Model itself with the same message

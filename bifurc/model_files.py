@@ -36,8 +36,23 @@ def _read_spec(text: str, suffix: str, source: str) -> dict:
     except ImportError:
         raise ModelDefinitionError(
             f"{source} is YAML, which needs PyYAML: `pip install pyyaml` (or use TOML)") from None
+    class UniqueKeyLoader(yaml.SafeLoader):
+        """SafeLoader that rejects duplicate keys (PyYAML keeps the last one)."""
+
+    def construct_mapping(loader, node, deep=False):
+        keys = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in keys:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            keys.add(key)
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                                    construct_mapping)
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=UniqueKeyLoader)
     except yaml.YAMLError as exc:
         raise ModelDefinitionError(f"{source} does not parse as YAML: {exc}") from None
 

@@ -161,11 +161,13 @@ def step(value, relative):
 #: (quadratic) and of the cubic polynomial models are exact up to rounding, so only a
 #: small rtol is needed (and the polynomial models may use large steps). For the
 #: transcendental model the truncation error is O(h**2 * |d|**2 * f^(k+2)), with
-#: |d| = |u| + |v| (+ |w|) <= 2 (3): about 1e-5 for B at h = 1e-3 and 1e-3 for C at h = 1e-2.
+#: |d| = |u| + |v| (+ |w|) <= 2 (3); over 20000 random points on the test domain the
+#: worst relative errors at h = 1e-3 were 2e-5 for B and 1.6e-4 for C (and 2e-2 for C
+#: at h = 1e-2, which is why C does not use a larger step here).
 FD_SETTINGS = {
     **{m: ((1e-3, 1e-6), (1e-2, 1e-6)) for m in BUILTINS},
     **{f"poly{s}": ((0.5, 1e-9), (0.5, 1e-9)) for s in POLYNOMIAL_SEEDS},
-    "transcendental": ((1e-3, 1e-4), (1e-2, 5e-3)),
+    "transcendental": ((1e-3, 1e-4), (1e-3, 1e-3)),
 }
 
 hypothesis_settings = settings(max_examples=30, deadline=None)
