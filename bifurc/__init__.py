@@ -4,8 +4,10 @@ neural mass models.
 The public API is re-exported here; see docs/ for the theory and the CLI.
 """
 
-from . import analysis
+from . import analysis, plot
 from .codegen import CompiledModel, compile_model
+from .continuation import (Branch, ContinuationOptions, SpecialPoint, continue_curve,
+                           continue_equilibria, find_equilibrium, load_branches, save_branches)
 from .errors import (BifurcError, DivergenceError, ModelDefinitionError, ParameterError,
                      SimulationError)
 from .integrate import (RK4, DormandPrince, EulerMaruyama, Integrator, Noise, StochasticHeun,
@@ -22,5 +24,7 @@ __all__ = [
     "builtin_model_names", "compile_model", "CompiledModel", "Network", "row_normalise",
     "simulate", "Integrator", "RK4", "DormandPrince", "EulerMaruyama", "StochasticHeun",
     "Noise", "Stimulus", "Trajectory", "BifurcError", "ModelDefinitionError",
-    "ParameterError", "SimulationError", "DivergenceError",
+    "ParameterError", "SimulationError", "DivergenceError", "continue_equilibria",
+    "continue_curve", "find_equilibrium", "ContinuationOptions", "Branch", "SpecialPoint",
+    "save_branches", "load_branches", "analysis", "plot",
 ]

@@ -149,3 +149,28 @@ def test_find_equilibrium_falls_back_to_simulation(ei):
     compiled = bf.compile_model(ei)
     assert np.linalg.norm(compiled.vector_field(x, ei.parameters(eta_e=-5))) < 1e-10
     assert x[0] > 0
+
+
+def test_interrupt_keeps_the_points_computed(monkeypatch):
+    import bifurc.continuation.equilibria as equilibria
+
+    class InterruptingBar:
+        def __init__(self, *args, **kwargs):
+            self.count = 0
+
+        def update(self, amount):
+            self.count += 1
+            if self.count == 5:
+                raise KeyboardInterrupt
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(equilibria, "tqdm", InterruptingBar)
+    qif = bf.load_model("qif")
+    branch = continue_equilibria(qif, free="eta", bounds=(-15, 5))
+    assert branch.ends[-1]["status"] == "interrupted"
+    assert 3 <= len(branch) < 20
+    compiled = bf.compile_model(qif)
+    for x, (eta,) in zip(branch.states, branch.values):
+        assert np.linalg.norm(compiled.vector_field(x, qif.parameters(eta=eta))) < 1e-9
