@@ -347,7 +347,8 @@ def benchmark(n_nodes, eps, args, model, log):
     network = bf.Network(model, C, eps=eps)
     edges = network.describe()["n_edges"]
     log(f"\n## {n_nodes} nodes, eps = {eps:g} ({'sparse' if sparse else 'dense'} C, "
-        f"{edges} edges), {args.duration:g} ms, r_e sampled every {SAMPLE_INTERVAL:g} ms")
+        f"{edges} edges), {args.duration:g} ms, r_e sampled every {SAMPLE_INTERVAL:g} ms "
+        f"(load average {os.getloadavg()[0]:.2f})")
 
     results = []
     for label, setting, integrator in (
@@ -495,8 +496,8 @@ def main(argv=None):
     log(f"versions: python {platform.python_version()}, bifurc {bf.__version__}, numpy "
         f"{np.__version__}, scipy {scipy.__version__}, numba {numba.__version__}")
     log(f"disk cache at start: {disk_cache_state(model)}")
-    fingerprint = source_fingerprint(model)
-    log(f"bifurc code measured: {fingerprint}")
+    key_at_start = module_key(model)
+    log(f"bifurc code measured: {source_fingerprint(model)}")
 
     summaries = [benchmark(n, eps, args, model, log) for n in args.nodes for eps in args.eps]
 
@@ -522,10 +523,13 @@ def main(argv=None):
         f"'speed-up at equal accuracy' column")
     log(f"\ntotal script time: {time.perf_counter() - started:.1f} s; load average at end: "
         f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    # Python modules are imported once, but compile_model re-reads the kernel templates
+    # on every simulate call: an edit to them mid-run silently recompiles new code.
     status = 0
-    if source_fingerprint(model) != fingerprint:
-        log(f"\nWARNING: bifurc's source changed during the run (now {source_fingerprint(model)}); "
-            f"later rows may have been measured with different (recompiled) code: rerun.")
+    if module_key(model) != key_at_start:
+        log(f"\nWARNING: the kernel source changed during the run (generated module key "
+            f"{key_at_start} -> {module_key(model)}): later rows ran recompiled, different "
+            f"code; rerun.")
         status = 2
     if args.json:
         args.json.write_text(json.dumps({"summaries": summaries, "fresh_compile": fresh},

@@ -24,6 +24,7 @@ neither SymPy nor LLVM time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -175,7 +176,9 @@ def render_module(model: Model) -> str:
     return "\n\n".join(parts)
 
 
+@functools.cache
 def _template_source(name: str) -> str:
+    """A kernel template's text, read once per process (like an imported module)."""
     return resources.files("bifurc.kernels").joinpath(name).read_text()
 
 

@@ -298,6 +298,44 @@ def test_third_derivative_symmetric(compiled, model_id, data):
                      what="C symmetric")
 
 
+def _fd_of_jacobian_action(c, x, p, v, which):
+    """Central differences of A(x, p) v in the states or the parameters."""
+    base = x if which == "state" else p
+    columns, scale, hmin = [], 1.0, np.inf
+    for k in range(len(base)):
+        h = step(base[k], 1e-6)
+        plus, minus = base.copy(), base.copy()
+        plus[k] += h
+        minus[k] -= h
+        if which == "state":
+            ap, am = c.jacobian(plus, p) @ v, c.jacobian(minus, p) @ v
+        else:
+            ap, am = c.jacobian(x, plus) @ v, c.jacobian(x, minus) @ v
+        columns.append((ap - am) / (2 * h))
+        scale, hmin = max(scale, np.abs(ap).max(), np.abs(am).max()), min(hmin, h)
+    return np.column_stack(columns), 64 * EPS * scale / hmin
+
+
+@per_model
+@hypothesis_settings
+@given(data=st.data())
+def test_jacobian_action_derivatives(compiled, model_id, data):
+    """D_x(A v) and D_p(A v) (Newton on fold/Hopf systems) vs differences of the Jacobian."""
+    c = compiled[model_id]
+    x, p, (v,) = draw_case(data, model_id, c, 1)
+    n, m = c.model.n_states, c.model.n_parameters
+    by_state = c.jacobian_action_state(x, p, v)
+    by_parameter = c.jacobian_action_parameters(x, p, v)
+    assert by_state.shape == (n, n) and by_parameter.shape == (n, m)
+    fd, rounding = _fd_of_jacobian_action(c, x, p, v, "state")
+    assert_close(by_state, fd, rtol=1e-6, rounding=rounding, what=f"D_x(A v) of {model_id}")
+    fd, rounding = _fd_of_jacobian_action(c, x, p, v, "parameter")
+    assert_close(by_parameter, fd, rtol=1e-6, rounding=rounding, what=f"D_p(A v) of {model_id}")
+    # D_x(A v) e_k = B(v, e_k)
+    from_b = np.column_stack([c.second_derivative(x, p, v, e) for e in np.eye(n)])
+    assert_close(by_state, from_b, rtol=1e-12, rounding=1e-12, what="D_x(A v) = B(v, .)")
+
+
 @pytest.mark.parametrize("model_id", BUILTINS)
 def test_builtins_are_quadratic_in_states(compiled, model_id):
     """Why the built-ins' B and C differences are exact: f is a quadratic polynomial in x."""
@@ -411,7 +449,8 @@ def test_cache_file_reused_by_second_process(tmp_path, monkeypatch):
     assert len(files) == 1, files
     assert files[0].name.startswith("cache_probe_a_") and files[0] == c.source_path
     assert "def vector_field(x, p, out)" in c.source
-    assert compile_model(model) is c  # in-process memo
+    again = compile_model(model)  # in-process memo: same module, no new file
+    assert again.kernels is c.kernels and again.source_path == c.source_path
 
     x = np.array([0.3, -1.1])
     f_here, J_here = c.vector_field(x), c.jacobian(x)   # also writes numba's cache
@@ -469,10 +508,8 @@ def test_cache_directory_from_environment(tmp_path, monkeypatch):
     assert cache_directory() == tmp_path / "xdg" / "bifurc"
 
 
-@pytest.mark.xfail(strict=True, reason="library bug: compile_model's in-process memo is keyed by "
-                                       "file path only, so a model with the same equations but "
-                                       "other defaults/bounds gets the CompiledModel of the first")
 def test_compile_model_binds_the_given_model(tmp_path):
+    """Same equations, other defaults/bounds: shared kernels, but the wrapper uses this model."""
     first = Model.from_spec({"name": "memo_probe", "states": {"x": 1.0},
                              "parameters": {"k": {"default": 2.0, "bounds": [0.0, 10.0]}},
                              "equations": {"x": "-k * x"}})
@@ -483,6 +520,7 @@ def test_compile_model_binds_the_given_model(tmp_path):
     compile_model(first, cache_dir=tmp_path)
     c = compile_model(second, cache_dir=tmp_path)
     assert c.source_path.parent == tmp_path
+    assert len(list(tmp_path.glob("*.py"))) == 1
     np.testing.assert_array_equal(c.vector_field([1.0]), [-3.0])      # second's default
     np.testing.assert_array_equal(c.vector_field([1.0], {"k": 50.0}), [-50.0])  # second's bounds
     assert c.model is second
