@@ -44,7 +44,7 @@ from . import symbolic
 from .model import Model, ParameterSet
 
 #: Bump when the rendered code changes meaning (invalidates every cache entry).
-CODEGEN_VERSION = "3"
+CODEGEN_VERSION = "4"
 #: Kernel templates appended to every generated module, in this order.
 KERNEL_TEMPLATES = ("network.py", "integrators.py")
 
@@ -136,6 +136,23 @@ def _render_coupling(model: Model) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _render_hoisted(model: Model) -> list[str]:
+    """``extended_parameters(p, q)`` (q = [p, q_1(p), ...]) and
+    ``vector_field_extended(x, q, out)`` = f(x, p) without parameter-only work."""
+    expressions, derived = symbolic.hoist_parameter_expressions(model)
+    ps = model.parameter_symbols
+    q_symbols = tuple(ps) + tuple(symbol for symbol, _ in derived)
+    extended = sp.Matrix(list(ps) + [expr for _, expr in derived])
+    return [
+        f"N_EXTENDED_PARAMETERS = {len(q_symbols)}\n",
+        _render_function("extended_parameters",
+                         "q = [p, q_1(p), ...]: p and its parameter-only subexpressions",
+                         model, [("p", ps)], extended),
+        _render_function("vector_field_extended", "f(x, p) from q = extended_parameters(p)",
+                         model, [("x", model.state_symbols), ("q", q_symbols)], expressions),
+    ]
+
+
 def render_module(model: Model) -> str:
     """The full source of the generated module for ``model``."""
     n, m = model.n_states, model.n_parameters
@@ -169,6 +186,7 @@ def render_module(model: Model) -> str:
                          [("x", xs), ("p", ps), ("v", v)],
                          symbolic.jacobian_action_derivatives(model, v)[1]),
         _render_coupling(model),
+        *_render_hoisted(model),
     ]
     for template in KERNEL_TEMPLATES:
         parts.append(f"# ---- kernel template bifurc/kernels/{template} ----\n")

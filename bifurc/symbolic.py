@@ -102,3 +102,46 @@ def jacobian_action_derivatives(model: Model, v) -> tuple[sp.Matrix, sp.Matrix]:
     by_parameter = (action.jacobian(sp.Matrix(model.parameter_symbols)) if model.parameter_symbols
                     else sp.zeros(model.n_states, 0))
     return by_state, by_parameter
+
+
+def hoist_parameter_expressions(model: Model):
+    """Split f(x, p) into parameter-only subexpressions q_j(p) and f(x, p, q).
+
+    Every maximal subexpression free of states that is more than a bare symbol
+    or number (1/tau, pi^2 tau^2, delta/(pi tau^2), eta + I, ...) becomes a
+    symbol q_j. Simulation kernels evaluate the q_j once per node and run (or
+    when a stimulus changes p) instead of at every right-hand-side call, which
+    removes the divisions from the hot loop. Returns (expressions, derived)
+    with derived = [(q_j, expression in p), ...].
+    """
+    states = set(model.state_symbols)
+    derived = {}
+
+    def state_free(expr):
+        return not (expr.free_symbols & states)
+
+    def trivial(expr):
+        return expr.is_Symbol or expr.is_Number
+
+    def symbol_for(expr):
+        if expr not in derived:
+            derived[expr] = sp.Symbol(f"q{len(derived)}", real=True)
+        return derived[expr]
+
+    def walk(expr):
+        if expr.is_Atom:
+            return expr
+        if state_free(expr):
+            return expr if trivial(expr) else symbol_for(expr)
+        if expr.is_Add or expr.is_Mul:
+            free = [a for a in expr.args if state_free(a)]
+            rest = [walk(a) for a in expr.args if not state_free(a)]
+            if free:
+                group = expr.func(*free)
+                rest.append(group if trivial(group) else symbol_for(group))
+            return expr.func(*rest)
+        return expr.func(*[walk(a) for a in expr.args])
+
+    expressions = [walk(sp.expand(e, deep=False, mul=True, multinomial=False, power_exp=False,
+                                  power_base=False, log=False)) for e in model.rhs]
+    return sp.Matrix(expressions), [(symbol, expr) for expr, symbol in derived.items()]

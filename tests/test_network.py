@@ -33,7 +33,8 @@ def test_network_rhs_equals_loop_over_nodes(ei, sparse):
     P = np.tile(p, (n_nodes, 1))
     out = np.empty_like(X)
     signals, inputs = compiled.kernels.network_scratch(n_nodes)
-    compiled.kernels.network_rhs(X, P, network.kernel_coupling(), signals, inputs, out)
+    Q = compiled.kernels.extend_parameters(P)
+    compiled.kernels.network_rhs(X, Q, network.kernel_coupling(), signals, inputs, out)
     W = C / C.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(out, loop_over_nodes(compiled, X, p, W, 7.5), rtol=1e-12, atol=1e-12)
 

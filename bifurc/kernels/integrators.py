@@ -86,8 +86,19 @@ def write_sample(X, record, out, row):
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy")
-def evaluate(t, X, P, coupling, stimuli, P_work, signals, inputs, out):
-    network_rhs(X, apply_stimuli(t, P, stimuli, P_work), coupling, signals, inputs, out)
+def evaluate(t, X, P, Q, coupling, stimuli, P_work, Q_work, signals, inputs, out):
+    """out = F(t, X): the network right-hand side with the stimuli active at t.
+
+    Q = extend_parameters(P); with stimuli, the parameters of the affected
+    nodes and their extensions are recomputed in P_work, Q_work.
+    """
+    if stimuli[0].shape[0] == 0:
+        network_rhs(X, Q, coupling, signals, inputs, out)
+        return
+    P_t = apply_stimuli(t, P, stimuli, P_work)
+    for k in range(P.shape[0]):
+        extended_parameters(P_t[k], Q_work[k])
+    network_rhs(X, Q_work, coupling, signals, inputs, out)
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy")
@@ -107,29 +118,31 @@ def rk4_run(X, t_origin, dt, step_offset, steps_per_sample, n_samples, P, coupli
     k4 = np.empty_like(X)
     Y = np.empty_like(X)
     P_work = np.empty_like(P)
+    Q = extend_parameters(P)
+    Q_work = np.empty_like(Q)
     signals, inputs = network_scratch(n_nodes)
+    # flat views: the stage combinations are plain vector loops
+    x, y = X.reshape(-1), Y.reshape(-1)
+    a, b, c, d = k1.reshape(-1), k2.reshape(-1), k3.reshape(-1), k4.reshape(-1)
+    half, sixth = 0.5 * dt, dt / 6.0
     step = step_offset
     for j in range(n_samples):
         for _ in range(steps_per_sample):
             t = t_origin + step * dt
-            evaluate(t + EDGE * dt, X, P, coupling, stimuli, P_work, signals, inputs, k1)
-            for k in range(n_nodes):
-                for i in range(X.shape[1]):
-                    Y[k, i] = X[k, i] + 0.5 * dt * k1[k, i]
-            evaluate(t + 0.5 * dt, Y, P, coupling, stimuli, P_work, signals, inputs, k2)
-            for k in range(n_nodes):
-                for i in range(X.shape[1]):
-                    Y[k, i] = X[k, i] + 0.5 * dt * k2[k, i]
-            evaluate(t + 0.5 * dt, Y, P, coupling, stimuli, P_work, signals, inputs, k3)
-            for k in range(n_nodes):
-                for i in range(X.shape[1]):
-                    Y[k, i] = X[k, i] + dt * k3[k, i]
-            evaluate(t + (1.0 - EDGE) * dt, Y, P, coupling, stimuli, P_work, signals, inputs, k4)
+            evaluate(t + EDGE * dt, X, P, Q, coupling, stimuli, P_work, Q_work, signals, inputs, k1)
+            for e in range(x.size):
+                y[e] = x[e] + half * a[e]
+            evaluate(t + 0.5 * dt, Y, P, Q, coupling, stimuli, P_work, Q_work, signals, inputs, k2)
+            for e in range(x.size):
+                y[e] = x[e] + half * b[e]
+            evaluate(t + 0.5 * dt, Y, P, Q, coupling, stimuli, P_work, Q_work, signals, inputs, k3)
+            for e in range(x.size):
+                y[e] = x[e] + dt * c[e]
+            evaluate(t + (1.0 - EDGE) * dt, Y, P, Q, coupling, stimuli, P_work, Q_work, signals, inputs, k4)
             check = 0.0
-            for k in range(n_nodes):
-                for i in range(X.shape[1]):
-                    X[k, i] += dt / 6.0 * (k1[k, i] + 2.0 * (k2[k, i] + k3[k, i]) + k4[k, i])
-                    check += X[k, i] * 0.0  # stays 0 unless some X is inf or nan
+            for e in range(x.size):
+                x[e] += sixth * (a[e] + 2.0 * (b[e] + c[e]) + d[e])
+                check += x[e] * 0.0  # stays 0 unless some x is inf or nan
             step += 1
             if check != 0.0:
                 node, state = first_nonfinite(X)
@@ -166,13 +179,15 @@ def euler_maruyama_run(X, t_origin, dt, step_offset, steps_per_sample, n_samples
     drift = np.empty_like(X)
     dW = np.empty_like(X)
     P_work = np.empty_like(P)
+    Q = extend_parameters(P)
+    Q_work = np.empty_like(Q)
     signals, inputs = network_scratch(n_nodes)
     sqrt_dt = math.sqrt(dt)
     step = step_offset
     for j in range(n_samples):
         for _ in range(steps_per_sample):
             t = t_origin + step * dt
-            evaluate(t + EDGE * dt, X, P, coupling, stimuli, P_work, signals, inputs, drift)
+            evaluate(t + EDGE * dt, X, P, Q, coupling, stimuli, P_work, Q_work, signals, inputs, drift)
             draw_increments(sigma, sqrt_dt, dW)
             for k in range(n_nodes):
                 for i in range(X.shape[1]):
@@ -200,18 +215,20 @@ def heun_run(X, t_origin, dt, step_offset, steps_per_sample, n_samples, P, coupl
     Y = np.empty_like(X)
     dW = np.empty_like(X)
     P_work = np.empty_like(P)
+    Q = extend_parameters(P)
+    Q_work = np.empty_like(Q)
     signals, inputs = network_scratch(n_nodes)
     sqrt_dt = math.sqrt(dt)
     step = step_offset
     for j in range(n_samples):
         for _ in range(steps_per_sample):
             t = t_origin + step * dt
-            evaluate(t + EDGE * dt, X, P, coupling, stimuli, P_work, signals, inputs, f0)
+            evaluate(t + EDGE * dt, X, P, Q, coupling, stimuli, P_work, Q_work, signals, inputs, f0)
             draw_increments(sigma, sqrt_dt, dW)
             for k in range(n_nodes):
                 for i in range(X.shape[1]):
                     Y[k, i] = X[k, i] + dt * f0[k, i] + dW[k, i]
-            evaluate(t + (1.0 - EDGE) * dt, Y, P, coupling, stimuli, P_work, signals, inputs, f1)
+            evaluate(t + (1.0 - EDGE) * dt, Y, P, Q, coupling, stimuli, P_work, Q_work, signals, inputs, f1)
             for k in range(n_nodes):
                 for i in range(X.shape[1]):
                     X[k, i] += 0.5 * dt * (f0[k, i] + f1[k, i]) + dW[k, i]
@@ -274,16 +291,18 @@ def error_norm(X, X_new, err, rtol, atol):
 def initial_step(X, t, P, coupling, stimuli, rtol, atol, h_max):
     """Starting step size (Hairer, Norsett & Wanner, Solving ODEs I, Sec. II.4)."""
     P_work = np.empty_like(P)
+    Q = extend_parameters(P)
+    Q_work = np.empty_like(Q)
     signals, inputs = network_scratch(X.shape[0])
     f0 = np.empty_like(X)
-    evaluate(t, X, P, coupling, stimuli, P_work, signals, inputs, f0)
+    evaluate(t, X, P, Q, coupling, stimuli, P_work, Q_work, signals, inputs, f0)
     d0 = error_norm(X, X, X, rtol, atol)
     d1 = error_norm(X, X, f0, rtol, atol)
     h0 = 1e-6 if (d0 < 1e-5 or d1 < 1e-5) else 0.01 * d0 / d1
     h0 = min(h0, h_max)
     X1 = X + h0 * f0
     f1 = np.empty_like(X)
-    evaluate(t + h0, X1, P, coupling, stimuli, P_work, signals, inputs, f1)
+    evaluate(t + h0, X1, P, Q, coupling, stimuli, P_work, Q_work, signals, inputs, f1)
     d2 = error_norm(X, X, f1 - f0, rtol, atol) / h0
     if max(d1, d2) <= 1e-15:
         h1 = max(1e-6, h0 * 1e-3)
@@ -314,12 +333,14 @@ def dopri5_run(X, t, h, sample_times, P, coupling, stimuli, rtol, atol, h_max, r
     X_new = np.empty_like(X)
     err = np.empty_like(X)
     P_work = np.empty_like(P)
+    Q = extend_parameters(P)
+    Q_work = np.empty_like(Q)
     signals, inputs = network_scratch(n_nodes)
     n_accepted = 0
     n_rejected = 0
     next_sample = 0
     t_end = sample_times[sample_times.shape[0] - 1]
-    evaluate(t, X, P, coupling, stimuli, P_work, signals, inputs, k1)
+    evaluate(t, X, P, Q, coupling, stimuli, P_work, Q_work, signals, inputs, k1)
     switch = next_stimulus_switch(t, stimuli)
     while next_sample < sample_times.shape[0]:
         h = min(h, h_max)
@@ -335,32 +356,32 @@ def dopri5_run(X, t, h, sample_times, P, coupling, stimuli, rtol, atol, h_max, r
         for k in range(n_nodes):
             for i in range(n):
                 Y[k, i] = X[k, i] + h * A21 * k1[k, i]
-        evaluate(t + C2 * h, Y, P, coupling, stimuli, P_work, signals, inputs, k2)
+        evaluate(t + C2 * h, Y, P, Q, coupling, stimuli, P_work, Q_work, signals, inputs, k2)
         for k in range(n_nodes):
             for i in range(n):
                 Y[k, i] = X[k, i] + h * (A31 * k1[k, i] + A32 * k2[k, i])
-        evaluate(t + C3 * h, Y, P, coupling, stimuli, P_work, signals, inputs, k3)
+        evaluate(t + C3 * h, Y, P, Q, coupling, stimuli, P_work, Q_work, signals, inputs, k3)
         for k in range(n_nodes):
             for i in range(n):
                 Y[k, i] = X[k, i] + h * (A41 * k1[k, i] + A42 * k2[k, i] + A43 * k3[k, i])
-        evaluate(t + C4 * h, Y, P, coupling, stimuli, P_work, signals, inputs, k4)
+        evaluate(t + C4 * h, Y, P, Q, coupling, stimuli, P_work, Q_work, signals, inputs, k4)
         for k in range(n_nodes):
             for i in range(n):
                 Y[k, i] = X[k, i] + h * (A51 * k1[k, i] + A52 * k2[k, i] + A53 * k3[k, i]
                                          + A54 * k4[k, i])
-        evaluate(t + C5 * h, Y, P, coupling, stimuli, P_work, signals, inputs, k5)
+        evaluate(t + C5 * h, Y, P, Q, coupling, stimuli, P_work, Q_work, signals, inputs, k5)
         for k in range(n_nodes):
             for i in range(n):
                 Y[k, i] = X[k, i] + h * (A61 * k1[k, i] + A62 * k2[k, i] + A63 * k3[k, i]
                                          + A64 * k4[k, i] + A65 * k5[k, i])
         # stage 6 sits at t + h; evaluate just inside the step so that a stimulus
         # switching exactly at t + h does not leak into it
-        evaluate(t + h * (1.0 - 1e-12), Y, P, coupling, stimuli, P_work, signals, inputs, k6)
+        evaluate(t + h * (1.0 - 1e-12), Y, P, Q, coupling, stimuli, P_work, Q_work, signals, inputs, k6)
         for k in range(n_nodes):
             for i in range(n):
                 X_new[k, i] = X[k, i] + h * (B1 * k1[k, i] + B3 * k3[k, i] + B4 * k4[k, i]
                                              + B5 * k5[k, i] + B6 * k6[k, i])
-        evaluate(t + h * (1.0 - 1e-12), X_new, P, coupling, stimuli, P_work, signals, inputs, k7)
+        evaluate(t + h * (1.0 - 1e-12), X_new, P, Q, coupling, stimuli, P_work, Q_work, signals, inputs, k7)
         for k in range(n_nodes):
             for i in range(n):
                 err[k, i] = h * (E1 * k1[k, i] + E3 * k3[k, i] + E4 * k4[k, i] + E5 * k5[k, i]
@@ -391,7 +412,7 @@ def dopri5_run(X, t, h, sample_times, P, coupling, stimuli, rtol, atol, h_max, r
         if hit_switch:
             t = switch
             switch = next_stimulus_switch(t, stimuli)
-            evaluate(t, X, P, coupling, stimuli, P_work, signals, inputs, k1)
+            evaluate(t, X, P, Q, coupling, stimuli, P_work, Q_work, signals, inputs, k1)
         else:
             k1[:, :] = k7
         factor = 10.0 if norm == 0.0 else min(10.0, 0.9 * norm ** -0.2)

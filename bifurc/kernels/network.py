@@ -1,7 +1,8 @@
 # Network right-hand side: F_k = f(x_k, p_k) + eps * H(p_k) sum_j W[k, j] x_j
-# (template; needs vector_field, gather_coupling_sources, add_coupling,
-# N_COUPLING_SOURCES from the generated module).
+# (template; needs vector_field_extended, extended_parameters, gather_coupling_sources,
+# add_coupling, N_COUPLING_SOURCES and N_EXTENDED_PARAMETERS from the generated module).
 import numba as nb
+import numpy as np
 
 COUPLING_NONE = 0
 COUPLING_DENSE = 1
@@ -49,16 +50,26 @@ def sparse_matvec_into(indptr, indices, weights, y, out, column):
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy")
-def network_rhs(X, P, coupling, signals, inputs, out):
-    """out[k] = f(X[k], P[k]) + eps * H(P[k]) (W X)[k] for every node k.
+def extend_parameters(P):
+    """Q[k] = extended_parameters(P[k]): each node's parameters and their
+    parameter-only subexpressions (computed once, not at every evaluation)."""
+    Q = np.empty((P.shape[0], N_EXTENDED_PARAMETERS))
+    for k in range(P.shape[0]):
+        extended_parameters(P[k], Q[k])
+    return Q
 
-    coupling = (eps, mode, W_dense, indptr, indices, weights); signals and
-    inputs are scratch arrays of shapes (N_COUPLING_SOURCES, N) and
-    (N, N_COUPLING_SOURCES).
+
+@nb.njit(cache=True, nogil=True, error_model="numpy")
+def network_rhs(X, Q, coupling, signals, inputs, out):
+    """out[k] = f(X[k], p_k) + eps * H(p_k) (W X)[k] for every node k.
+
+    Q = extend_parameters(P); coupling = (eps, mode, W_dense, indptr, indices,
+    weights); signals and inputs are scratch arrays of shapes
+    (N_COUPLING_SOURCES, N) and (N, N_COUPLING_SOURCES).
     """
     eps, mode, W, indptr, indices, weights = coupling
     for k in range(X.shape[0]):
-        vector_field(X[k], P[k], out[k])
+        vector_field_extended(X[k], Q[k], out[k])
     if mode == COUPLING_NONE or N_COUPLING_SOURCES == 0 or eps == 0.0:
         return
     gather_coupling_sources(X, signals)
@@ -68,7 +79,7 @@ def network_rhs(X, P, coupling, signals, inputs, out):
         else:
             sparse_matvec_into(indptr, indices, weights, signals[c], inputs, c)
     for k in range(X.shape[0]):
-        add_coupling(P[k], eps, inputs[k], out[k])
+        add_coupling(Q[k], eps, inputs[k], out[k])
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy")
