@@ -6,8 +6,9 @@ The public API is re-exported here; see docs/ for the theory and the CLI.
 
 from . import analysis, plot
 from .codegen import CompiledModel, compile_model
-from .continuation import (Branch, ContinuationOptions, SpecialPoint, continue_curve,
-                           continue_equilibria, find_equilibrium, load_branches, save_branches)
+from .continuation import (Branch, ContinuationOptions, PeriodicOrbit, SpecialPoint,
+                           continue_curve, continue_cycles, continue_equilibria, find_cycle,
+                           find_equilibrium, load_branches, save_branches)
 from .errors import (BifurcError, DivergenceError, ModelDefinitionError, ParameterError,
                      SimulationError)
 from .integrate import (RK4, DormandPrince, EulerMaruyama, Integrator, Noise, StochasticHeun,
@@ -26,5 +27,6 @@ __all__ = [
     "Noise", "Stimulus", "Trajectory", "BifurcError", "ModelDefinitionError",
     "ParameterError", "SimulationError", "DivergenceError", "continue_equilibria",
     "continue_curve", "find_equilibrium", "ContinuationOptions", "Branch", "SpecialPoint",
-    "save_branches", "load_branches", "analysis", "plot",
+    "save_branches", "load_branches", "analysis", "plot", "continue_cycles", "find_cycle",
+    "PeriodicOrbit",
 ]

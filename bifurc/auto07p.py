@@ -843,3 +843,223 @@ def equilibrium_branch_auto(model: Model, parameters, free: str, bounds, options
                          "message": "; ".join(result.get("warnings", [])) or "AUTO-07p run"}],
                   options={"engine": "auto07p", "bounds": list(bounds),
                            "seconds": result["seconds"]})
+
+
+# =========================================================================== periodic orbits
+# Limit cycles born at a Hopf point, continued by AUTO-07p (IPS = 2).
+#
+# AUTO starts a branch of periodic orbits only from a solution it has itself
+# labelled HB. So every call makes two runs of one executable:
+#
+#   run_hopf    IPS = 1 from an equilibrium a little before the Hopf point
+#               (found here by Newton's method from the given Hopf state), with
+#               STOP = HB1: AUTO locates the Hopf point and labels it;
+#   run_cycles  fort.8 of run_hopf copied to fort.3 (AUTO's restart file, the
+#               ``s.<name>`` file of the AUTO CLI), IRS = that label, IPS = 2,
+#               ICP = [free, 11] (PAR(11) is the period), ISP = 2 (LP, PD and
+#               TR of cycles, Floquet multipliers at every point).
+#
+# Outputs: fort.7 (one row per point: the parameter, the L2 norm of the orbit,
+# the max of the first states over the orbit, the period), fort.8 (labelled
+# orbits: mesh, profile, parameters), fort.9 (diagnostics, with the Floquet
+# multipliers of every point, 6 significant digits).
+
+_PERIOD_INDEX = 11
+_MULTIPLIER_LINE = re.compile(
+    r"^\s*(-?\d+)\s+(-?\d+)\s+Multiplier\s+(\d+)\s+(\S+)\s+(\S+)\s+Abs\. Val\.\s+(\S+)")
+_MULTIPLIER_NOTE = re.compile(r"^\s*(-?\d+)\s+(-?\d+)\s+NOTE:\s*Multiplier (inaccurate|accurate again)")
+
+
+def _render_run_constants(model: Model, p: np.ndarray, free: str, bounds, *, ips: int,
+                          icp, irs: int = 0, start_state=None, ntst: int = 20, ncol: int = 4,
+                          isp: int = 2, ds: float, ds_min: float, ds_max: float,
+                          max_points: int, npr: int, epsl: float, epsu: float, epss: float,
+                          stop=(), uzstop=None, itmx: int = 20, itnw: int = 10,
+                          comment: str = "") -> str:
+    """A complete constants file for one run (any IPS, IRS): every constant is written."""
+    index = parameter_index_map(model)
+    lo, hi = (float(b) for b in bounds)
+    if not lo < hi:
+        raise ValueError(f"bounds must be (lower, upper) with lower < upper, got {bounds}")
+    for name, value in (("ds", abs(ds)), ("ds_min", ds_min), ("ds_max", ds_max)):
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be positive, got {value}")
+    if not ds_min <= abs(ds) <= ds_max:
+        raise ValueError(f"need ds_min <= |ds| <= ds_max, got {ds_min}, {ds}, {ds_max}")
+    if int(max_points) < 2:
+        raise ValueError(f"max_points must be at least 2, got {max_points}")
+    f = _fortran_float
+    unames = ", ".join(f"{i + 1}: '{name[:13]}'" for i, name in enumerate(model.state_names))
+    names = {index[name]: name[:13] for name in model.parameter_names}
+    if ips == 2:
+        names[_PERIOD_INDEX] = "PERIOD"
+    parnames = ", ".join(f"{k}: '{v}'" for k, v in sorted(names.items()))
+    par_values = ", ".join(f"{index[name]}: {f(v)}" for name, v in zip(model.parameter_names, p))
+    if start_state is not None:
+        u_values = ", ".join(f"{i + 1}: {f(v)}" for i, v in enumerate(start_state))
+    else:
+        u_values = ""
+    npar = max(_n_par(model), _PERIOD_INDEX if ips == 2 else 1)
+    uz = ", ".join(f"{k}: {f(v)}" for k, v in (uzstop or {}).items())
+    stops = ", ".join(f"'{s}'" for s in stop)
+    lines = [
+        f"# AUTO-07p constants for model {model.name!r}, written by bifurc.auto07p",
+        f"# {comment}" if comment else "#",
+        f"e = '{model.name}'",
+        f"unames = {{{unames}}}",
+        f"parnames = {{{parnames}}}",
+        f"NDIM = {model.n_states}, IPS = {int(ips)}, IRS = {int(irs)}, ILP = 1",
+        "ICP = [" + ", ".join(str(int(i)) for i in icp) + "]",
+        f"NTST = {int(ntst)}, NCOL = {int(ncol)}, IAD = 3, ISP = {int(isp)}, ISW = 1, IPLT = 0, "
+        "NBC = 0, NINT = 0",
+        f"NMX = {int(max_points)}, NPR = {int(npr)}, MXBF = 10, IID = 2, ITMX = {int(itmx)}, "
+        f"ITNW = {int(itnw)}, NWTN = 3, JAC = 1",
+        f"EPSL = {f(epsl)}, EPSU = {f(epsu)}, EPSS = {f(epss)}",
+        f"DS = {f(ds)}, DSMIN = {f(ds_min)}, DSMAX = {f(ds_max)}, IADS = 1",
+        f"RL0 = {f(_bound(lo, -1))}, RL1 = {f(_bound(hi, +1))}, A0 = {f(-1e300)}, A1 = {f(1e300)}",
+        f"NPAR = {npar}",
+        "THL = {}, THU = {}",
+        "UZR = {}",
+        f"UZSTOP = {{{uz}}}",
+        "SP = []",
+        f"STOP = [{stops}]",
+        "IBR = 0, LAB = 0",
+        f"U = {{{u_values}}}",
+        f"PAR = {{{par_values}}}",
+        "",
+    ]
+    too_long = [line.split("=")[0].strip() for line in lines if len(line) > _MAX_LINE]
+    if too_long:
+        raise ValueError(f"the AUTO constant(s) {', '.join(too_long)} of model {model.name!r} "
+                         "would exceed the 2048 characters AUTO reads per constant")
+    return "\n".join(lines)
+
+
+def render_cycle_constants(model: Model, parameters, free: str, bounds, *, label: int,
+                           ntst: int = 50, ncol: int = 4, ds: float = 0.01,
+                           ds_min: float = 1e-6, ds_max: float = 0.5, max_points: int = 200,
+                           npr: int | None = None, max_period: float | None = None,
+                           epsl: float = 1e-10, epsu: float = 1e-10, epss: float = 1e-8) -> str:
+    """A complete AUTO-07p constants file for periodic orbits (``IPS = 2``) in ``free``,
+    restarting (``IRS = label``) from the Hopf point with that label in fort.3.
+
+    ``ICP = [free, 11]`` (PAR(11) is the period), ``ISP = 2`` (folds, period
+    doublings and tori of cycles, Floquet multipliers at every point), ``IAD = 3``.
+    ``bounds`` limit ``free`` (RL0, RL1); ``max_period`` stops the run when the
+    period exceeds it (``UZSTOP`` on PAR(11)). ``npr`` (default ``max_points``)
+    labels every npr-th orbit, so its profile is in fort.8.
+    """
+    from .codegen import parameter_vector
+
+    index = parameter_index_map(model)
+    if free not in index:
+        raise ValueError(model.unknown_parameter_message(free))
+    p = parameter_vector(model, parameters)
+    uzstop = {_PERIOD_INDEX: float(max_period)} if max_period is not None else None
+    return _render_run_constants(
+        model, p, free, bounds, ips=2, icp=[index[free], _PERIOD_INDEX], irs=int(label),
+        ntst=ntst, ncol=ncol, isp=2, ds=ds, ds_min=ds_min, ds_max=ds_max, max_points=max_points,
+        npr=int(npr or max_points), epsl=epsl, epsu=epsu, epss=epss, uzstop=uzstop,
+        comment=f"periodic orbits from the Hopf point (label {label}) in {free} = "
+                f"PAR({index[free]}), period = PAR(11)")
+
+
+def parse_fort7_columns(path) -> list[str]:
+    """Column names of an AUTO ``fort.7`` after ``BR PT TY LAB`` (e.g. ``PAR(1)``,
+    ``L2-NORM``, ``MAX U(1)``, ``PAR(11)``), from its header line; names may contain
+    one space (``MAX U(1)``), so they are read from AUTO's fixed-width fields."""
+    with open(path) as stream:
+        for line in stream:
+            fields = line.split()
+            if len(fields) > 4 and fields[0] == "0" and fields[1] == "PT" and fields[3] == "LAB":
+                body = line[line.index("LAB") + 3:]
+                # each value is 19 characters wide (ES19.10 after the integer fields)
+                names = [body[k:k + 19].strip() for k in range(0, len(body.rstrip()), 19)]
+                return [n for n in names if n]
+    return []
+
+
+def parse_fort8_orbits(path) -> list[dict]:
+    """Labelled solutions of an AUTO ``fort.8`` of a boundary-value problem
+    (periodic orbits; algebraic solutions are read too, with one mesh point).
+
+    Each entry: ``branch``, ``point``, ``itp``, ``type``, ``label``, ``nfpr``,
+    ``isw``, ``ntst``, ``ncol``, ``t`` (the NTPL mesh times in [0, 1]),
+    ``profile`` (NTPL x NDIM: the orbit at those times), ``icp`` (free
+    parameter indices), ``par`` (PAR(1..NPAR), ``par[i - 1]`` = PAR(i)).
+
+    The layout (AUTO's WRTBV8): NTPL rows of (t, U(1..NDIM)) in records of at
+    most 7 numbers per line, the NFPR free-parameter indices, their
+    derivatives, the direction vector (NTPL rows of NDIM) and PAR; the header's
+    NROWPR counts all lines.
+    """
+    entries = []
+    with open(path) as stream:
+        lines = stream.read().splitlines()
+    pos = 0
+    while pos < len(lines):
+        header = lines[pos].split()
+        pos += 1
+        if not header:
+            continue
+        if len(header) < 12:
+            raise ValueError(f"{path}: malformed solution header on line {pos}: {lines[pos - 1]!r}")
+        ibr, ntot, itp, lab, nfpr, isw, ntpl, nar, nrowpr, ntst, ncol, npar = (
+            int(v) for v in header[:12])
+        body = lines[pos:pos + nrowpr]
+        pos += nrowpr
+        if len(body) < nrowpr:
+            raise ValueError(f"{path}: solution {lab} is truncated")
+        per_row = -(-nar // 7)  # lines per mesh point
+        numbers = [_to_float(v) for line in body[:ntpl * per_row] for v in line.split()]
+        if len(numbers) != ntpl * nar:
+            raise ValueError(f"{path}: solution {lab}: expected {ntpl} x {nar} profile values, "
+                             f"found {len(numbers)}")
+        table = np.array(numbers).reshape(ntpl, nar)
+        rest = body[ntpl * per_row:]
+        icp = [int(v) for v in rest[0].split()][:nfpr] if rest else []
+        tail = [_to_float(v) for line in rest[-(-npar // 7):] for v in line.split()]
+        entries.append({"branch": ibr, "point": abs(ntot), "itp": itp,
+                        "type": LABEL_TYPES.get(itp, LABEL_TYPES.get(_base_itp(itp), str(itp))),
+                        "label": lab, "nfpr": nfpr, "isw": isw, "ntst": ntst, "ncol": ncol,
+                        "t": table[:, 0], "profile": table[:, 1:], "icp": icp,
+                        "par": np.array(tail[-npar:])})
+    return entries
+
+
+def parse_multipliers(path) -> dict:
+    """Floquet multipliers from an AUTO diagnostics file (``fort.9``, ``d.`` file).
+
+    AUTO prints, with ``IID >= 2``, for every computed orbit a block of lines
+    ``BR PT  Multiplier i  Re  Im  Abs. Val. |mu|`` (format ES14.5: six
+    significant digits). A point number appears several times when AUTO
+    retries a step or locates a special point; the last block wins, which is
+    the accepted orbit. Returns ``{point number: complex array}`` (AUTO's
+    order) and, under the key ``"inaccurate"``, the set of point numbers that
+    AUTO flagged "NOTE:Multiplier inaccurate" (the trivial multiplier is then
+    not close to 1).
+    """
+    blocks: dict[int, list] = {}
+    inaccurate: set[int] = set()
+    current_point, current = None, None
+    with open(path) as stream:
+        for line in stream:
+            match = _MULTIPLIER_LINE.match(line)
+            if match:
+                point, i = abs(int(match.group(2))), int(match.group(3))
+                value = complex(_to_float(match.group(4)), _to_float(match.group(5)))
+                if i == 1 or point != current_point:
+                    current_point, current = point, []
+                    blocks[point] = current
+                current.append(value)
+                continue
+            note = _MULTIPLIER_NOTE.match(line)
+            if note:
+                point = abs(int(note.group(2)))
+                if note.group(3) == "inaccurate":
+                    inaccurate.add(point)
+                else:
+                    inaccurate.discard(point)
+    result = {k: np.array(v) for k, v in blocks.items()}
+    result["inaccurate"] = inaccurate
+    return result

@@ -4,7 +4,9 @@ fold and Hopf curves (LP-C, H-C), normal forms and the results objects."""
 from .branch import Branch, SpecialPoint, load_branches, save_branches
 from .core import ContinuationOptions, ContinuationProblem
 from .curves import continue_curve
+from .cycles import PeriodicOrbit, continue_cycles, find_cycle
 from .equilibria import continue_equilibria, find_equilibrium
 
 __all__ = ["Branch", "SpecialPoint", "load_branches", "save_branches", "ContinuationOptions",
-           "ContinuationProblem", "continue_equilibria", "continue_curve", "find_equilibrium"]
+           "ContinuationProblem", "continue_equilibria", "continue_curve", "find_equilibrium",
+           "continue_cycles", "find_cycle", "PeriodicOrbit"]

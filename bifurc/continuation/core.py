@@ -22,6 +22,8 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sps
+import scipy.sparse.linalg as spla
 from scipy.optimize import brentq
 
 from ..errors import ParameterError
@@ -78,7 +80,11 @@ class ContinuationProblem:
                                 None to ignore it (e.g. a neutral saddle)
     ``point_data(u)``           {key: array} stored for every point (eigenvalues ...)
     ``accept(u, t)``            called after each accepted point (update references)
+    ``inner_weights``           optional weights of the inner product in u-space
+                                (None: Euclidean); ``jacobian`` may be scipy.sparse
     """
+
+    inner_weights = None
 
     size: int
     parameter_slots: tuple
@@ -122,6 +128,15 @@ class NewtonFailure(Exception):
     pass
 
 
+class CurveEnd(Exception):
+    """Raised by a problem's ``accept`` to end the curve there (the point is kept),
+    e.g. when a cycle's period blows up near a homoclinic orbit."""
+
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status = status
+
+
 def correct(problem: ContinuationProblem, u_predicted, tangent, options: ContinuationOptions):
     """Newton corrector onto F(u) = 0 within the hyperplane t . (u - u*) = 0.
 
@@ -129,13 +144,21 @@ def correct(problem: ContinuationProblem, u_predicted, tangent, options: Continu
     """
     u = np.array(u_predicted, dtype=float)
     tolerance = options.newton_tolerance
+    row = _weighted(problem, tangent)
+    chord = getattr(problem, "reuse_factorization", False)
+    solver, previous = None, math.inf
     for iteration in range(1, options.max_newton_iterations + 1):
         residual = problem.residual(u)
-        system = np.vstack([problem.jacobian(u), tangent])
-        rhs = np.concatenate([residual, [tangent @ (u - u_predicted)]])
-        if not (np.all(np.isfinite(system)) and np.all(np.isfinite(rhs))):
-            raise NewtonFailure("non-finite residual or Jacobian")
-        step = _solve(system, -rhs)
+        rhs = np.concatenate([residual, [row @ (u - u_predicted)]])
+        if not np.all(np.isfinite(rhs)):
+            raise NewtonFailure("non-finite residual")
+        if solver is None or not chord:
+            solver = _factor(_bordered_jacobian(problem, u, row))
+        step = solver(-rhs)
+        size = np.linalg.norm(step)
+        if chord and size > 0.5 * previous:  # chord iteration stalls: refactor next time
+            solver = None
+        previous = size
         u += step
         if np.linalg.norm(step) <= tolerance * (1.0 + np.linalg.norm(u)):
             if np.linalg.norm(problem.residual(u)) <= max(tolerance, 1e-9):
@@ -145,20 +168,66 @@ def correct(problem: ContinuationProblem, u_predicted, tangent, options: Continu
 
 def tangent_at(problem: ContinuationProblem, u, previous_tangent) -> np.ndarray:
     """Unit tangent of the curve at u, oriented like previous_tangent."""
-    system = np.vstack([problem.jacobian(u), previous_tangent])
+    system = _bordered_jacobian(problem, u, _weighted(problem, previous_tangent))
     rhs = np.zeros(system.shape[0])
     rhs[-1] = 1.0
-    t = _solve(system, rhs)
-    return t / np.linalg.norm(t)
+    t = _factor(system)(rhs)
+    return t / norm(problem, t)
 
 
-def _solve(matrix, rhs):
-    """Solve, falling back to least squares exactly at a singular point (e.g. a
-    branch point hit by the root finder), where the minimum-norm step is right."""
-    try:
-        return np.linalg.solve(matrix, rhs)
-    except np.linalg.LinAlgError:
-        return np.linalg.lstsq(matrix, rhs, rcond=None)[0]
+def _weighted(problem, vector):
+    weights = getattr(problem, "inner_weights", None)
+    return vector if weights is None else weights * vector
+
+
+def dot(problem, a, b) -> float:
+    """Inner product of the curve's space: sum w_i a_i b_i with the problem's
+    ``inner_weights`` (e.g. quadrature weights of a discretised orbit), or the
+    Euclidean one."""
+    return float(_weighted(problem, a) @ b)
+
+
+def norm(problem, a) -> float:
+    return math.sqrt(dot(problem, a, a))
+
+
+def _bordered(jacobian, row):
+    """[DF; row^T], dense or sparse like DF."""
+    if sps.issparse(jacobian):
+        return sps.vstack([jacobian, sps.csr_matrix(row)], format="csc")
+    return np.vstack([jacobian, row])
+
+
+def _bordered_jacobian(problem, u, row):
+    """[DF(u); row^T]: the problem's own assembly if it has one (sparse problems
+    avoid a stacking copy), else stacked here."""
+    assemble = getattr(problem, "bordered_jacobian", None)
+    if assemble is not None:
+        return assemble(u, row)
+    return _bordered(problem.jacobian(u), row)
+
+
+def _factor(matrix):
+    """A solver for matrix (sparse LU with a symmetric minimum-degree ordering,
+    which suits bordered collocation systems; dense LU otherwise). A singular
+    dense system is solved in the least-squares sense (e.g. exactly at a branch
+    point hit by the root finder, where the minimum-norm step is right)."""
+    if sps.issparse(matrix):
+        if not np.all(np.isfinite(matrix.data)):
+            raise NewtonFailure("non-finite Jacobian")
+        try:
+            return spla.splu(sps.csc_matrix(matrix), permc_spec="MMD_AT_PLUS_A").solve
+        except RuntimeError as error:  # "Factor is exactly singular"
+            raise NewtonFailure(f"singular Jacobian ({error})") from None
+    if not np.all(np.isfinite(matrix)):
+        raise NewtonFailure("non-finite Jacobian")
+
+    def solve(rhs):
+        try:
+            return np.linalg.solve(matrix, rhs)
+        except np.linalg.LinAlgError:
+            return np.linalg.lstsq(matrix, rhs, rcond=None)[0]
+    return solve
 
 
 def initial_tangent(problem: ContinuationProblem, u) -> np.ndarray:
@@ -250,7 +319,7 @@ def _trace_one_way(problem, u0, t0, bounds, names, options, progress):
             try:
                 u_new, iterations = correct(problem, u + ds * t, t, options)
                 t_new = tangent_at(problem, u_new, t)
-                if t_new @ t < cos_turn:
+                if dot(problem, t_new, t) < cos_turn:
                     raise NewtonFailure("tangent turned too much")
             except (NewtonFailure, np.linalg.LinAlgError) as failure:
                 ds /= 2.0
@@ -295,13 +364,21 @@ def _trace_one_way(problem, u0, t0, bounds, names, options, progress):
                 tangents.append(t_event)
                 data.append(problem.point_data(p_event))
             u, t, tests = u_new, t_new, new_tests
-            problem.accept(u, t)
             points.append(u)
             tangents.append(t)
             data.append(problem.point_data(u))
+            try:
+                problem.accept(u, t)
+            except CurveEnd as end:
+                status, message = end.status, str(end)
+                break
+            remap = getattr(problem, "remap", None)
+            if remap is not None:  # e.g. a new mesh for a discretised orbit
+                u, t = remap(u, t)
             if progress is not None:
                 progress.update(1)
-            if len(points) > 10 and np.linalg.norm(u - u0) < ds and t @ t0 > 0.9:
+            if (len(points) > 10 and u.shape == u0.shape and norm(problem, u - u0) < ds
+                    and dot(problem, t, t0) > 0.9):
                 status, message = "closed", "the curve closed on itself"
                 points.append(u0.copy())  # close the loop on the (verified) start point
                 tangents.append(t0.copy())

@@ -1,0 +1,384 @@
+"""Limit cycles in one parameter (LC-C): collocation + pseudo-arclength.
+
+Defining system, u = (x at the representation points, T, alpha):
+
+    x'(tau) = T f(x(tau), p(alpha))            at the Gauss points (collocation)
+    int_0^1 x(tau) . x_ref'(tau) dtau = 0      integral phase condition
+
+x_ref is the previous point of the branch (Doedel, Keller & Kernevez 1991).
+Inner products of orbits are integrals over [0, 1], so that steps do not depend
+on the mesh. Test functions along the branch, from the Floquet multipliers mu
+(the trivial one, closest to 1, removed where noted):
+
+    LPC (fold of cycles)       alpha-component of the tangent
+    PD  (period doubling)      prod (mu_i + 1)
+    NS  (Neimark-Sacker/torus) prod_{i<j} (mu_i mu_j - 1), non-trivial multipliers;
+                               zeros with a real pair mu, 1/mu are not reported
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import scipy.sparse as sps
+from tqdm.auto import tqdm
+
+from ..codegen import compile_model, parameter_vector
+from ..errors import ParameterError
+from ..model_files import load_model
+from .branch import Branch, SpecialPoint
+from .collocation import (Discretisation, floquet_multipliers, orbit_statistics,
+                          transfer_matrices, trivial_index)
+from .core import (ContinuationOptions, ContinuationProblem, CurveEnd, NewtonFailure, _factor,
+                   correct, trace)
+from .equilibria import _bounds_for, _label_points, _options_dict, frequency_data
+from .normal_forms import hopf_eigenvectors
+
+
+def _pair_product(values, combine):
+    total = 1.0 + 0j
+    for i in range(len(values)):
+        for j in range(i + 1, len(values)):
+            total *= combine(values[i], values[j])
+    return float(total.real)
+
+
+class CycleProblem(ContinuationProblem):
+    """Periodic orbits of x' = f(x, p) continued in p[free_index] (LC-C)."""
+
+    def __init__(self, compiled, base, free_index, disc: Discretisation, reference,
+                 max_period=math.inf, adapt_mesh: bool = True):
+        self.compiled = compiled
+        self.model = compiled.model
+        self.kernels = compiled.kernels
+        self.base = np.array(base, dtype=float)
+        self.free_index = free_index
+        self.max_period = max_period
+        self.adapt_mesh = adapt_mesh
+        self._set_discretisation(disc, reference)
+
+    def _set_discretisation(self, disc, reference):
+        self.disc = disc
+        self.size = disc.size + 1
+        self.parameter_slots = (disc.size + 1,)
+        self.inner_weights = np.concatenate([disc.weights(), [1.0, 1.0]])
+        self.phase = disc.phase_row(reference)
+        self._cache_key = None
+        self._multipliers = {}
+
+    def parameters_at(self, u):
+        p = self.base.copy()
+        p[self.free_index] = u[-1]
+        return p
+
+    def _system(self, u):
+        key = u.tobytes()
+        if key != self._cache_key:
+            disc = self.disc
+            n, ncol, ntst = disc.n, disc.ncol, disc.ntst
+            residual = np.empty((ntst, ncol, n))
+            blocks = np.empty((ntst, ncol, n, ncol + 1, n))
+            d_period = np.empty((ntst, ncol, n))
+            d_parameter = np.empty((ntst, ncol, n))
+            self.kernels.collocation_system(disc.points(u[:disc.size]), disc.h, float(u[-2]),
+                                            self.parameters_at(u), self.free_index, disc.L,
+                                            disc.D, residual, blocks, d_period, d_parameter)
+            self._cache_key = key
+            self._cache = (residual.ravel(), blocks, d_period.ravel(), d_parameter.ravel())
+        return self._cache
+
+    def residual(self, u):
+        residual, _, _, _ = self._system(u)
+        return np.concatenate([residual, [self.phase @ u[:self.disc.size]]])
+
+    reuse_factorization = True
+
+    def jacobian(self, u):
+        return self._assemble(u, None)
+
+    def bordered_jacobian(self, u, row):
+        return self._assemble(u, row)
+
+    def _assemble(self, u, row):
+        """Sparse DF(u), with ``row`` appended as a last row when given."""
+        disc = self.disc
+        _, blocks, d_period, d_parameter = self._system(u)
+        size = disc.size
+        rows = [disc.block_rows, disc.column_rows, disc.column_rows, np.full(size, size)]
+        cols = [disc.block_cols, np.full(size, size), np.full(size, size + 1), np.arange(size)]
+        values = [blocks.ravel(), d_period, d_parameter, self.phase]
+        n_rows = size + 1
+        if row is not None:
+            rows.append(np.full(size + 2, size + 1))
+            cols.append(np.arange(size + 2))
+            values.append(row)
+            n_rows += 1
+        return sps.csc_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
+                              shape=(n_rows, size + 2))
+
+    def multipliers(self, u):
+        key = u.tobytes()
+        if key not in self._multipliers:
+            if len(self._multipliers) > 16:
+                self._multipliers.clear()
+            _, blocks, _, _ = self._system(u)
+            self._multipliers[key] = floquet_multipliers(transfer_matrices(blocks, self.disc.n))
+        return self._multipliers[key]
+
+    def test_functions(self, u, tangent):
+        mu = self.multipliers(u)
+        others = np.delete(mu, trivial_index(mu))
+        return {"LPC": float(tangent[-1]),
+                "PD": float(np.prod(mu + 1.0).real),
+                "NS": _pair_product(others, lambda a, b: (a * b - 1.0) / (1.0 + abs(a * b)))}
+
+    def classify(self, name, u, tangent):
+        mu = self.multipliers(u)
+        data = {"period": float(u[-2]), **frequency_data(self.model, 2 * math.pi / u[-2])}
+        if name == "PD":
+            critical = mu[np.argmin(np.abs(mu + 1.0))]
+            if abs(critical.imag) > 1e-6:
+                return None
+            return "PD", data
+        if name == "NS":
+            others = np.delete(mu, trivial_index(mu))
+            best, pair = math.inf, None
+            for i in range(len(others)):
+                for j in range(i + 1, len(others)):
+                    value = abs(others[i] * others[j] - 1.0)
+                    if value < best:
+                        best, pair = value, (others[i], others[j])
+            if pair is None or abs(pair[0].imag) < 1e-6:
+                return None  # neutral saddle cycle
+            return "NS", {**data, "angle": float(abs(np.angle(pair[0])))}
+        return name, data
+
+    def point_data(self, u):
+        disc = self.disc
+        x = u[:disc.size]
+        maximum, minimum, mean = orbit_statistics(disc, x)
+        return {"eigenvalues": self.multipliers(u), "period": float(u[-2]), "max": maximum,
+                "min": minimum, "mean": mean, "mesh": disc.mesh.copy(),
+                "profile": disc.points(x)}
+
+    def accept(self, u, tangent):
+        row = self.disc.phase_row(u[:self.disc.size])
+        if np.linalg.norm(row) > 1e-12 * np.linalg.norm(self.phase):  # not the Hopf point itself
+            self.phase = row
+        if u[-2] > self.max_period:
+            raise CurveEnd("period", f"the period {u[-2]:.6g} exceeds max_period "
+                                     f"({self.max_period:.6g}): the branch probably approaches "
+                                     f"a homoclinic orbit")
+        if not np.all(np.isfinite(u)):
+            raise CurveEnd("step_size", "non-finite orbit")
+
+    def remap(self, u, tangent):
+        """Move u and its tangent to a mesh that equidistributes the collocation error."""
+        self._accepted = getattr(self, "_accepted", 0) + 1
+        if not self.adapt_mesh or self._accepted % 3:
+            return u, tangent  # adapt every third point, as AUTO-07p's default IAD = 3
+        disc = self.disc
+        mesh = disc.equidistributed_mesh(u[:disc.size])
+        if np.abs(mesh - disc.mesh).max() < 0.05 * disc.h.min():
+            return u, tangent
+        new, x = disc.remesh(u[:disc.size], mesh)
+        _, tx = disc.remesh(tangent[:disc.size], mesh)
+        self._set_discretisation(new, x)
+        u = np.concatenate([x, u[-2:]])
+        tangent = np.concatenate([tx, tangent[-2:]])
+        return u, tangent / math.sqrt((self.inner_weights * tangent) @ tangent)
+
+
+def _hopf_data(model, point, compiled, free):
+    base = parameter_vector(model, point.parameters)
+    x0 = np.array(point.state, dtype=float)
+    A = compiled.jacobian(x0, base)
+    omega = point.data.get("omega")
+    if omega is None:
+        raise ParameterError(f"{point.label} carries no Hopf frequency")
+    if point.data.get("l1") is not None and abs(point.data["l1"]) < 1e-12:
+        raise ParameterError(
+            f"{point.label} is degenerate (l1 = {point.data['l1']:.2e}): a generalised Hopf "
+            f"point; the cycle branch cannot be started from a first-order approximation here")
+    q, _ = hopf_eigenvectors(A, omega)
+    return base, x0, omega, q
+
+
+@dataclass
+class PeriodicOrbit:
+    """A periodic orbit on a collocation mesh (e.g. from :func:`find_cycle`).
+
+    profile (NTST*NCOL + 1, n): the orbit at the representation points of
+    ``mesh`` (the last row equals the first); period in the model's time unit.
+    """
+
+    model: str
+    parameters: dict
+    mesh: np.ndarray
+    ncol: int
+    profile: np.ndarray
+    period: float
+    multipliers: np.ndarray
+
+    def discretisation(self) -> Discretisation:
+        return Discretisation(self.profile.shape[1], len(self.mesh) - 1, self.ncol, self.mesh)
+
+
+def find_cycle(model, parameters=None, *, guess=None, transient: float = 2000.0,
+               ntst: int = 50, ncol: int = 4, options: ContinuationOptions | None = None
+               ) -> PeriodicOrbit:
+    """A stable limit cycle found by simulation, refined by collocation.
+
+    Simulates ``transient`` (model time units) from ``guess`` (default the
+    initial state) with adaptive Dormand-Prince, measures the period from the
+    last oscillations, samples the last period onto a uniform collocation mesh
+    and solves the collocation equations (period free, parameters fixed) with
+    Newton. Raises ParameterError when the run settles on an equilibrium or
+    Newton does not converge.
+    """
+    from scipy.interpolate import CubicSpline
+
+    from ..analysis import oscillation_frequency
+    from ..integrate import DormandPrince, simulate
+
+    model = load_model(model)
+    base = parameter_vector(model, parameters)
+    run = simulate(model, base, duration=transient, integrator=DormandPrince(rtol=1e-10, atol=1e-12),
+                   initial_state=guess, sample_interval=min(0.05, transient / 2000))
+    series = run.states[:, 0, :]
+    spread = np.ptp(series[len(series) // 2:], axis=0)
+    varying = int(np.argmax(spread / (1.0 + np.abs(series).max(axis=0))))
+    frequency = oscillation_frequency(run.time, series[:, varying], discard=0.5)
+    if frequency <= 0 or spread[varying] < 1e-6 * (1 + np.abs(series[:, varying]).max()):
+        raise ParameterError(
+            f"no limit cycle found: after {transient:g} {model.time_unit} the simulation settles "
+            f"(peak-to-peak of `{model.state_names[varying]}` over the last half "
+            f"{spread[varying]:.2e}); start from a Hopf point or give a state near a cycle")
+    period = 1.0 / frequency
+    compiled = compile_model(model)
+    disc = Discretisation(model.n_states, ntst, ncol)
+    spline = CubicSpline(run.time, series, axis=0)
+    t_end = run.time[-1] - period
+    x = spline(t_end + period * disc.tau).ravel()
+    slopes = np.array([compiled.vector_field(xi, base) for xi in x.reshape(-1, model.n_states)])
+    problem = CycleProblem(compiled, base, 0, disc, x, adapt_mesh=False)
+    problem.phase = disc.phase_row(x) if np.linalg.norm(slopes) > 0 else problem.phase
+    u = np.concatenate([x, [period, base[0]]])
+    fix_parameter = np.zeros_like(u)
+    fix_parameter[-1] = 1.0
+    options = options or ContinuationOptions(max_newton_iterations=20)
+    try:
+        u, _ = correct(problem, u, fix_parameter / np.sqrt(problem.inner_weights[-1]), options)
+    except NewtonFailure as failure:
+        raise ParameterError(f"the simulated orbit (period {period:.6g}) did not converge as a "
+                             f"periodic orbit: {failure}") from None
+    return PeriodicOrbit(model.name, dict(zip(model.parameter_names, base.tolist())), disc.mesh,
+                         ncol, disc.points(u[:disc.size]), float(u[-2]), problem.multipliers(u))
+
+
+def continue_cycles(model, start, free: str | None = None, bounds=None, *, ntst: int = 50,
+                    ncol: int = 4, options: ContinuationOptions | None = None,
+                    max_period: float | None = None, adapt_mesh: bool = True,
+                    progress: bool = False) -> Branch:
+    """Continue the limit cycles born at a Hopf point (LC-C).
+
+    Parameters
+    ----------
+    model : Model or name
+    start : SpecialPoint of kind "H" (from continue_equilibria)
+    free : free parameter (default: the Hopf point's free parameter)
+    bounds : (lower, upper) of the free parameter
+    ntst, ncol : mesh intervals and collocation points per interval
+    options : ContinuationOptions (step sizes are in the integral norm of orbits)
+    max_period : stop when the period exceeds it (default 50 times the Hopf
+        period): the branch then approaches a homoclinic orbit
+    adapt_mesh : redistribute the mesh to equidistribute the collocation error
+        after every accepted point
+
+    Returns a Branch of kind "LC-C": ``values`` the parameter, ``eigenvalues``
+    the Floquet multipliers (sorted by modulus), ``stable`` (non-trivial
+    multipliers inside the unit circle), ``states`` the mean of each state over
+    the period, and ``extra``: ``period``, ``frequency_hz``, ``max``, ``min``,
+    ``mesh``, ``profile`` (the orbit at the representation points); special
+    points LPC, PD, NS.
+    """
+    model = load_model(model)
+    from_hopf = isinstance(start, SpecialPoint) and start.kind == "H"
+    if not (from_hopf or isinstance(start, PeriodicOrbit)):
+        raise ParameterError("cycles start from a Hopf point (an `H` special point) or a "
+                             f"PeriodicOrbit (find_cycle), got {getattr(start, 'label', start)!r}")
+    if free is None:
+        if not from_hopf:
+            raise ParameterError("give the free parameter, e.g. free='eta_e'")
+        free = start.free[0]
+    free_index = model.parameter_index(free)
+    lower, upper = _bounds_for(model, free, bounds)
+    options = options or ContinuationOptions(step_size=0.05, max_step_size=0.5, max_points=300)
+    compiled = compile_model(model)
+    n = model.n_states
+    if from_hopf:
+        base, x0, omega, q = _hopf_data(model, start, compiled, free)
+        disc = Discretisation(n, ntst, ncol)
+        direction = (q[None, :] * np.exp(2j * np.pi * disc.tau)[:, None]).real.ravel()
+        u0 = np.concatenate([np.tile(x0, disc.n_points), [2 * np.pi / omega, base[free_index]]])
+        tangent = np.concatenate([direction, [0.0, 0.0]])
+        reference, period0 = direction, 2 * np.pi / omega
+        options = replace(options, both_directions=False)  # the other way is the same family
+    else:
+        base = parameter_vector(model, start.parameters)
+        disc = start.discretisation()
+        x = start.profile[:-1].ravel()
+        u0 = np.concatenate([x, [start.period, base[free_index]]])
+        reference, period0, tangent = x, start.period, None
+    if not lower <= base[free_index] <= upper:
+        raise ParameterError(f"bounds [{lower:g}, {upper:g}] exclude the start value "
+                             f"{free} = {base[free_index]:g}")
+    problem = CycleProblem(compiled, base, free_index, disc, reference,
+                           max_period=max_period or 50 * period0, adapt_mesh=adapt_mesh)
+    if tangent is None:
+        tangent = _cycle_tangent(problem, u0)
+    tangent = tangent / math.sqrt((problem.inner_weights * tangent) @ tangent)
+    bar = tqdm(desc=f"LC-C {model.name} in {free}", unit="pt", disable=not progress, leave=False)
+    try:
+        curve = trace(problem, u0, {disc.size + 1: (lower, upper)}, options, progress=bar,
+                      tangent=tangent)
+    finally:
+        bar.close()
+    return _cycle_branch(model, free, curve, base, options, (lower, upper))
+
+
+def _cycle_tangent(problem, u):
+    """Tangent of the cycle family at a regular orbit, oriented to increasing parameter."""
+    row = np.zeros_like(u)
+    row[-1] = 1.0
+    system = problem.bordered_jacobian(u, row)
+    rhs = np.zeros(system.shape[0])
+    rhs[-1] = 1.0
+    try:
+        return _factor(system)(rhs)
+    except NewtonFailure as failure:
+        raise ParameterError(f"the start orbit is singular for continuation ({failure}): it may "
+                             f"be a fold or branch point of cycles") from None
+
+
+def _cycle_branch(model, free, curve, base, options, bounds):
+    data = curve.point_data
+    values = np.array([[u[-1]] for u in curve.points])
+    multipliers = np.array([d["eigenvalues"] for d in data])
+    stable = np.array([np.all(np.abs(np.delete(m, trivial_index(m))) < 1.0) for m in multipliers])
+    period = np.array([d["period"] for d in data])
+    extra = {"period": period, "max": np.array([d["max"] for d in data]),
+             "min": np.array([d["min"] for d in data]),
+             "mesh": np.array([d["mesh"] for d in data]),
+             "profile": np.array([d["profile"] for d in data])}
+    if model.time_unit == "ms":
+        extra["frequency_hz"] = 1000.0 / period
+    means = np.array([d["mean"] for d in data])
+    points = _label_points(model, "LC-C", (free,), (values, means, multipliers), curve.events,
+                           base, None)
+    return Branch(kind="LC-C", model=model.name, free=(free,), state_names=model.state_names,
+                  parameters=dict(zip(model.parameter_names, base.tolist())), values=values,
+                  states=means, eigenvalues=multipliers, stable=stable, special_points=points,
+                  extra=extra, ends=curve.ends, options=_options_dict(options, bounds=bounds))
