@@ -139,10 +139,30 @@ def command_diagram(args) -> int:
             for point in [p for p in branches[0].special_points if p.kind == "BP"]:
                 branches.append(continue_equilibria(model, None, args.free, (lower, upper),
                                                     start=point, options=options))
+    if args.cycles:
+        from .continuation import ContinuationOptions, continue_cycles
+        cycle_options = ContinuationOptions(step_size=args.step_size,
+                                            max_step_size=args.max_step_size,
+                                            max_points=args.max_points)
+        hopf_points = [p for b in branches if b.kind == "EP-C" for p in b.special_points
+                       if p.kind == "H"]
+        reached = []  # parameter values where earlier cycle branches ended on a Hopf point
+        for point in hopf_points:
+            value = point.parameters[args.free]
+            if any(abs(value - r) <= 1e-3 * (upper - lower) for r in reached):
+                continue  # this family was already traced from its other end
+            cycles = continue_cycles(model, point, args.free, (lower, upper), ntst=args.ntst,
+                                     ncol=args.ncol, options=cycle_options,
+                                     progress=not args.quiet)
+            branches.append(cycles)
+            if cycles.ends[-1]["status"] == "hopf":
+                reached.append(float(cycles.values[-1, 0]))
     out = Path(args.out)
     files = list(save_branches(branches, out))
     y = args.y or model.state_names[0]
     files.append(_save_figure(plot.diagram(branches, y, model), out / "diagram.png"))
+    if any(b.kind == "LC-C" for b in branches):
+        files.append(_save_figure(plot.cycle_frequency(branches), out / "frequency.png"))
     for number, branch in enumerate(branches):
         print(f"[{number}] {branch.summary()}")
     for path in files:
@@ -275,6 +295,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--engine", choices=("bifurc", "auto07p"), default="bifurc",
                      help="continuation engine (auto07p needs the Debian package auto-07p)")
     sub.add_argument("--no-switch", action="store_true", help="do not follow branches at BPs")
+    sub.add_argument("--cycles", action="store_true",
+                     help="also continue the limit cycles born at every Hopf point (LC-C), with "
+                          "Floquet multipliers, LPC, PD and NS; draws DIR/frequency.png")
+    sub.add_argument("--ntst", type=int, default=50, help="collocation mesh intervals (cycles)")
+    sub.add_argument("--ncol", type=int, default=4, help="collocation points per interval")
     sub.add_argument("--out", default="bifurc-out", metavar="DIR", help="output folder")
     _add_continuation_options(sub)
     sub.set_defaults(run=command_diagram)

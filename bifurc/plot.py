@@ -80,28 +80,60 @@ def _runs(mask):
 
 
 def diagram(branches, y: str, model: Model | None = None, ax=None, colour=None):
-    """One-parameter bifurcation diagram: equilibrium branches (EP-C) against
-    their free parameter, stable solid and unstable dashed, special points
-    marked and labelled. ``y`` is a state name; rates in kHz are shown in Hz."""
+    """One-parameter bifurcation diagram: equilibrium branches (EP-C) and the
+    max/min envelopes of cycle branches (LC-C) against their free parameter,
+    stable solid and unstable dashed, special points marked and labelled.
+    ``y`` is a state name; rates in kHz are shown in Hz."""
     import matplotlib.pyplot as plt
 
-    branches = [b for b in _as_list(branches) if b.kind == "EP-C"]
+    branches = [b for b in _as_list(branches) if b.kind in ("EP-C", "LC-C")]
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.2))
     factor, unit = display_scale(model, y)
     for number, branch in enumerate(branches):
         x = branch.values[:, 0]
-        values = factor * branch.state(y)
         c = colour or f"C{number}"
-        for a, b, stable in _runs(branch.stable):
-            ax.plot(x[a:b + 1], values[a:b + 1], color=c, lw=1.6, ls="-" if stable else "--")
+        if branch.kind == "EP-C":
+            curves = [factor * branch.state(y)]
+        else:  # cycles: the max and min of y over the period
+            column = branch.state_names.index(y)
+            curves = [factor * branch.extra["max"][:, column], factor * branch.extra["min"][:, column]]
+        for values in curves:
+            for a, b, stable in _runs(branch.stable):
+                ax.plot(x[a:b + 1], values[a:b + 1], color=c, lw=1.6, ls="-" if stable else "--")
         for point in branch.special_points:
-            _mark(ax, x[point.index], values[point.index], point)
+            _mark(ax, x[point.index], curves[0][point.index], point)
     if branches:
         ax.set_xlabel(branches[0].free[0])
     ax.set_ylabel(f"{y} ({unit})" if unit else y)
     ax.plot([], [], "k-", label="stable")
     ax.plot([], [], "k--", label="unstable")
+    ax.legend(loc="best", fontsize="small")
+    ax.grid(alpha=0.3)
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def cycle_frequency(branches, ax=None, band=(30.0, 100.0)):
+    """Frequency (Hz) of cycle branches against their parameter, the gamma band
+    shaded (``band=None`` to omit)."""
+    import matplotlib.pyplot as plt
+
+    branches = [b for b in _as_list(branches) if b.kind == "LC-C" and "frequency_hz" in b.extra]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 3.6))
+    if band:
+        ax.axhspan(*band, color="gold", alpha=0.2, lw=0, label=f"{band[0]:g}-{band[1]:g} Hz")
+    for number, branch in enumerate(branches):
+        x, frequency = branch.values[:, 0], branch.extra["frequency_hz"]
+        for a, b, stable in _runs(branch.stable):
+            ax.plot(x[a:b + 1], frequency[a:b + 1], color=f"C{number}", lw=1.6,
+                    ls="-" if stable else "--")
+        for point in branch.special_points:
+            _mark(ax, x[point.index], frequency[point.index], point)
+    if branches:
+        ax.set_xlabel(branches[0].free[0])
+    ax.set_ylabel("frequency (Hz)")
     ax.legend(loc="best", fontsize="small")
     ax.grid(alpha=0.3)
     ax.figure.tight_layout()

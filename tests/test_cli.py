@@ -109,3 +109,17 @@ def test_twopar_errors_are_named(tmp_path, capsys):
     assert main(["twopar", "qif", "--from", "H7", "--free", "eta", "J", "--out",
                  str(tmp_path), "--quiet"]) == 2
     assert "no special point 'H7'" in capsys.readouterr().err
+
+
+def test_diagram_with_cycles_on_ei(tmp_path, capsys):
+    assert main(["diagram", "ei", "--free", "eta_e", "--range", "-10", "30", "--cycles",
+                 "--ntst", "30", "--out", str(tmp_path), "--quiet"]) == 0
+    from bifurc.continuation import load_branches
+    branches = load_branches(tmp_path)
+    assert [b.kind for b in branches] == ["EP-C", "LC-C"]  # one family joins H1 and H2
+    cycles = branches[1]
+    assert cycles.ends[-1]["status"] == "hopf"
+    frequency = cycles.extra["frequency_hz"]
+    assert frequency.min() < 30 < 60 < frequency.max() < 100
+    assert (tmp_path / "frequency.png").stat().st_size > 0
+    np.testing.assert_allclose(cycles.eigenvalues[1:, 0], 1.0, atol=1e-8)  # trivial multiplier

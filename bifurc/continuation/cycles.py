@@ -173,6 +173,20 @@ class CycleProblem(ContinuationProblem):
                                      f"a homoclinic orbit")
         if not np.all(np.isfinite(u)):
             raise CurveEnd("step_size", "non-finite orbit")
+        # passing through zero amplitude (a Hopf point) flips the orbit's deviation
+        # from its mean: the family continues as the same orbits, phase-shifted
+        x = self.disc.evaluate(u[:self.disc.size], np.linspace(0.0, 1.0, 64, endpoint=False))
+        deviation = (x - x.mean(axis=0)).ravel()
+        amplitude = np.ptp(x, axis=0).max()
+        self._largest = max(getattr(self, "_largest", 0.0), amplitude)
+        previous = getattr(self, "_deviation", None)
+        self._deviation = deviation
+        if (previous is not None and previous.shape == deviation.shape
+                and amplitude < 0.1 * self._largest
+                and deviation @ previous < 0):
+            raise CurveEnd("hopf", f"the cycles shrank onto an equilibrium near "
+                                   f"{self.model.parameter_names[self.free_index]} = {u[-1]:.10g} "
+                                   f"(a Hopf point)")
 
     def remap(self, u, tangent):
         """Move u and its tangent to a mesh that equidistributes the collocation error."""
