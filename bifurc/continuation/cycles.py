@@ -136,7 +136,10 @@ class CycleProblem(ContinuationProblem):
 
     def classify(self, name, u, tangent):
         mu = self.multipliers(u)
-        data = {"period": float(u[-2]), **frequency_data(self.model, 2 * math.pi / u[-2])}
+        data = {"period": float(u[-2]), **frequency_data(self.model, 2 * math.pi / u[-2]),
+                # the orbit itself, so that the point can restart continuations
+                "ncol": self.disc.ncol, "mesh": self.disc.mesh.tolist(),
+                "profile": self.disc.points(u[:self.disc.size]).tolist()}
         if name == "PD":
             critical = mu[np.argmin(np.abs(mu + 1.0))]
             if abs(critical.imag) > 1e-6:
@@ -292,6 +295,38 @@ def find_cycle(model, parameters=None, *, guess=None, transient: float = 2000.0,
                          ncol, disc.points(u[:disc.size]), float(u[-2]), problem.multipliers(u))
 
 
+def _doubled_start(model, point, compiled, free_index):
+    """The orbit of a PD point traversed twice, and the direction of the
+    period-doubled family: the eigenfunction xi of the multiplier -1 (xi(1) =
+    -xi(0)) on the first period and -xi on the second."""
+    base = parameter_vector(model, point.parameters)
+    disc = Discretisation(model.n_states, len(point.data["mesh"]) - 1, point.data["ncol"],
+                          np.array(point.data["mesh"]))
+    profile = np.array(point.data["profile"])
+    problem = CycleProblem(compiled, base, free_index, disc, profile[:-1].ravel(), adapt_mesh=False)
+    u = np.concatenate([profile[:-1].ravel(), [point.data["period"], base[free_index]]])
+    _, blocks, _, _ = problem._system(u)
+    n, ncol, ntst = disc.n, disc.ncol, disc.ntst
+    square = blocks.reshape(ntst, ncol * n, (ncol + 1) * n)
+    propagate = np.linalg.solve(square[:, :, n:], -square[:, :, :n])  # (ntst, ncol n, n)
+    monodromy = np.eye(n)
+    for j in range(ntst):
+        monodromy = propagate[j, -n:, :] @ monodromy
+    values, vectors = np.linalg.eig(monodromy)
+    xi = vectors[:, np.argmin(np.abs(values + 1.0))].real
+    points = [xi]
+    for j in range(ntst):
+        stage = (propagate[j] @ points[-1]).reshape(ncol, n)
+        points.extend(stage)
+    xi_points = np.array(points[:-1])  # representation points 0 .. NTST*NCOL - 1
+    mesh2 = np.concatenate([disc.mesh / 2, 0.5 + disc.mesh[1:] / 2])
+    doubled = Discretisation(n, 2 * ntst, ncol, mesh2)
+    x2 = np.concatenate([profile[:-1], profile[:-1]]).ravel()
+    direction = np.concatenate([xi_points, -xi_points]).ravel()
+    u0 = np.concatenate([x2, [2 * point.data["period"], base[free_index]]])
+    return base, doubled, u0, np.concatenate([direction, [0.0, 0.0]]), x2
+
+
 def continue_cycles(model, start, free: str | None = None, bounds=None, *, ntst: int = 50,
                     ncol: int = 4, options: ContinuationOptions | None = None,
                     max_period: float | None = None, adapt_mesh: bool = True,
@@ -320,11 +355,13 @@ def continue_cycles(model, start, free: str | None = None, bounds=None, *, ntst:
     """
     model = load_model(model)
     from_hopf = isinstance(start, SpecialPoint) and start.kind == "H"
-    if not (from_hopf or isinstance(start, PeriodicOrbit)):
-        raise ParameterError("cycles start from a Hopf point (an `H` special point) or a "
-                             f"PeriodicOrbit (find_cycle), got {getattr(start, 'label', start)!r}")
+    from_pd = isinstance(start, SpecialPoint) and start.kind == "PD"
+    if not (from_hopf or from_pd or isinstance(start, PeriodicOrbit)):
+        raise ParameterError("cycles start from a Hopf point (an `H` special point), a period "
+                             "doubling (`PD`, switching to the doubled cycle) or a PeriodicOrbit "
+                             f"(find_cycle), got {getattr(start, 'label', start)!r}")
     if free is None:
-        if not from_hopf:
+        if not (from_hopf or from_pd):
             raise ParameterError("give the free parameter, e.g. free='eta_e'")
         free = start.free[0]
     free_index = model.parameter_index(free)
@@ -340,6 +377,10 @@ def continue_cycles(model, start, free: str | None = None, bounds=None, *, ntst:
         tangent = np.concatenate([direction, [0.0, 0.0]])
         reference, period0 = direction, 2 * np.pi / omega
         options = replace(options, both_directions=False)  # the other way is the same family
+    elif from_pd:
+        base, disc, u0, tangent, reference = _doubled_start(model, start, compiled, free_index)
+        period0 = u0[-2]
+        options = replace(options, both_directions=False)
     else:
         base = parameter_vector(model, start.parameters)
         disc = start.discretisation()

@@ -98,6 +98,20 @@ def test_period_doubling_located(twisted):
     assert branch.stable[a < -0.51].all() and not branch.stable[a > -0.49].any()
 
 
+def test_switch_to_period_doubled_cycle(twisted):
+    """Beyond the PD at a = -b the doubled cycle has z = R(theta/2) (sqrt(a + b), 0):
+    |z| = sqrt(a + b) and period 4 pi."""
+    orbit = find_cycle(twisted, ntst=30, ncol=4, transient=200)
+    branch = continue_cycles(twisted, orbit, free="a", bounds=(-1, 0), ntst=30, ncol=4)
+    doubled = continue_cycles(twisted, branch["PD1"], bounds=(-1, 0))
+    a = doubled.parameter("a")
+    assert a.max() == pytest.approx(0.0) and (a >= -0.5 - 1e-9).all()
+    np.testing.assert_allclose(doubled.extra["period"], 2 * TWO_PI, rtol=1e-9)
+    z = np.linalg.norm(doubled.extra["profile"][1:, :, 2:], axis=2)
+    np.testing.assert_allclose(z, np.sqrt(a[1:] + 0.5)[:, None] * np.ones_like(z), atol=1e-8)
+    assert doubled.stable[1:].all()
+
+
 def test_torus_bifurcation_located():
     """A cycle with a transverse focus z' = (a + i nu) z: multipliers
     exp((a +- i nu) 2 pi), a Neimark-Sacker bifurcation at a = 0 with rotation 2 pi nu."""
