@@ -7,8 +7,9 @@ The public API is re-exported here; see docs/ for the theory and the CLI.
 from . import analysis, plot
 from .codegen import CompiledModel, compile_model
 from .continuation import (Branch, ContinuationOptions, PeriodicOrbit, SpecialPoint,
-                           continue_curve, continue_cycles, continue_equilibria, find_cycle,
-                           find_equilibrium, load_branches, save_branches)
+                           bifurcation_diagram, continue_curve, continue_cycles,
+                           continue_equilibria, find_cycle, find_equilibrium, load_branches,
+                           save_branches)
 from .errors import (BifurcError, DivergenceError, ModelDefinitionError, ParameterError,
                      SimulationError)
 from .integrate import (RK4, DormandPrince, EulerMaruyama, Integrator, Noise, StochasticHeun,
@@ -28,5 +29,5 @@ __all__ = [
     "ParameterError", "SimulationError", "DivergenceError", "continue_equilibria",
     "continue_curve", "find_equilibrium", "ContinuationOptions", "Branch", "SpecialPoint",
     "save_branches", "load_branches", "analysis", "plot", "continue_cycles", "find_cycle",
-    "PeriodicOrbit",
+    "PeriodicOrbit", "bifurcation_diagram",
 ]

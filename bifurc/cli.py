@@ -119,7 +119,7 @@ def command_diagram(args) -> int:
     import matplotlib
     matplotlib.use("Agg")
     from . import plot
-    from .continuation import continue_equilibria, save_branches
+    from .continuation import save_branches
 
     model = load_model(args.model)
     overrides = _parse_assignments(args.set)
@@ -133,30 +133,17 @@ def command_diagram(args) -> int:
         branches = [equilibrium_branch_auto(model, model.parameters(**overrides), args.free,
                                             (lower, upper), options)]
     else:
-        branches = [continue_equilibria(model, model.parameters(**overrides), args.free,
-                                        (lower, upper), options=options, progress=not args.quiet)]
-        if not args.no_switch:
-            for point in [p for p in branches[0].special_points if p.kind == "BP"]:
-                branches.append(continue_equilibria(model, None, args.free, (lower, upper),
-                                                    start=point, options=options))
-    if args.cycles:
-        from .continuation import ContinuationOptions, continue_cycles
-        cycle_options = ContinuationOptions(step_size=args.step_size,
-                                            max_step_size=args.max_step_size,
-                                            max_points=args.max_points)
-        hopf_points = [p for b in branches if b.kind == "EP-C" for p in b.special_points
-                       if p.kind == "H"]
-        reached = []  # parameter values where earlier cycle branches ended on a Hopf point
-        for point in hopf_points:
-            value = point.parameters[args.free]
-            if any(abs(value - r) <= 1e-3 * (upper - lower) for r in reached):
-                continue  # this family was already traced from its other end
-            cycles = continue_cycles(model, point, args.free, (lower, upper), ntst=args.ntst,
-                                     ncol=args.ncol, options=cycle_options,
-                                     progress=not args.quiet)
-            branches.append(cycles)
-            if cycles.ends[-1]["status"] == "hopf":
-                reached.append(float(cycles.values[-1, 0]))
+        from .continuation.diagram import bifurcation_diagram
+        follow = set() if args.no_switch else {"BP"}
+        if args.cycles or args.auto:
+            follow.add("H")
+        if args.auto:
+            follow.add("PD")
+        depth = args.depth if args.depth is not None else (3 if args.auto else 1)
+        branches = bifurcation_diagram(model, model.parameters(**overrides), args.free,
+                                       (lower, upper), depth=depth, follow=tuple(follow),
+                                       options=options, cycle_options=options,
+                                       ntst=args.ntst, ncol=args.ncol, progress=not args.quiet)
     out = Path(args.out)
     files = list(save_branches(branches, out))
     y = args.y or model.state_names[0]
@@ -298,6 +285,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--cycles", action="store_true",
                      help="also continue the limit cycles born at every Hopf point (LC-C), with "
                           "Floquet multipliers, LPC, PD and NS; draws DIR/frequency.png")
+    sub.add_argument("--auto", action="store_true",
+                     help="explore recursively: switch at BPs, cycles from Hopf points, doubled "
+                          "cycles from PDs (depth 3 unless --depth)")
+    sub.add_argument("--depth", type=int, default=None,
+                     help="levels of branches to follow from the first (default 1; 3 with --auto)")
     sub.add_argument("--ntst", type=int, default=50, help="collocation mesh intervals (cycles)")
     sub.add_argument("--ncol", type=int, default=4, help="collocation points per interval")
     sub.add_argument("--out", default="bifurc-out", metavar="DIR", help="output folder")

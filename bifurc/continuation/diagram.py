@@ -1,0 +1,63 @@
+"""Automatic one-parameter bifurcation diagrams (after BifurcationKit's
+``bifurcationdiagram``): continue equilibria, switch at every branch point,
+start cycles at every Hopf point and switch to the doubled cycle at every
+period doubling, recursively up to a depth, within the parameter bounds."""
+
+from __future__ import annotations
+
+from ..model_files import load_model
+from .core import ContinuationOptions
+from .cycles import continue_cycles
+from .equilibria import continue_equilibria
+
+
+def bifurcation_diagram(model, parameters=None, free: str | None = None, bounds=None, *,
+                        depth: int = 2, follow=("BP", "H", "PD"), start=None,
+                        options: ContinuationOptions | None = None,
+                        cycle_options: ContinuationOptions | None = None, ntst: int = 50,
+                        ncol: int = 4, progress: bool = False) -> list:
+    """All branches reachable from the equilibrium branch through ``start``.
+
+    depth 0: the equilibrium branch; each further level follows, from every
+    special point of the previous level whose kind is in ``follow``, the branch
+    it creates: BP -> the other equilibrium branch, H -> the cycles, PD -> the
+    doubled cycles. A
+    cycle family that ends on a Hopf point is not traced again from there.
+    Returns the list of Branch objects (equilibria first, in discovery order).
+    """
+    model = load_model(model)
+    first = continue_equilibria(model, parameters, free, bounds, start=start, options=options,
+                                progress=progress)
+    lower, upper = first.options["bounds"]
+    branches, frontier = [first], [first]
+    reached = []  # parameter values at which a cycle family ended on a Hopf point
+    for _ in range(depth):
+        following = []
+        for branch in frontier:
+            for point in [p for p in branch.special_points if p.kind in follow]:
+                new = _follow(model, point, free, (lower, upper), reached, options,
+                              cycle_options, ntst, ncol, progress)
+                if new is not None:
+                    following.append(new)
+        branches += following
+        frontier = following
+        if not frontier:
+            break
+    return branches
+
+
+def _follow(model, point, free, bounds, reached, options, cycle_options, ntst, ncol, progress):
+    if point.kind == "BP" and point.branch_kind == "EP-C":
+        return continue_equilibria(model, None, free, bounds, start=point, options=options,
+                                   progress=progress)
+    if point.kind not in ("H", "PD"):
+        return None
+    value = point.parameters[free]
+    if point.kind == "H" and any(abs(value - r) <= 1e-3 * (bounds[1] - bounds[0])
+                                 for r in reached):
+        return None  # this family was traced from its other Hopf point
+    branch = continue_cycles(model, point, free, bounds, ntst=ntst, ncol=ncol,
+                             options=cycle_options, progress=progress)
+    if branch.ends and branch.ends[-1]["status"] == "hopf":
+        reached.append(float(branch.values[-1, 0]))
+    return branch
