@@ -5,7 +5,9 @@ AUTO-07p user file in C (vector field, analytic state and parameter Jacobians),
 compiled against the installed AUTO-07p libraries, and run for a
 one-parameter continuation of equilibria (``IPS = 1``) in both directions from
 a given equilibrium. The output files are parsed here (no dependence on AUTO's
-own Python package), and plain data are returned.
+own Python package), and plain data are returned. :func:`continue_cycles_auto`
+continues the limit cycles born at a Hopf point (``IPS = 2``; see the comment
+block "periodic orbits" below for how it drives AUTO).
 
 How AUTO is driven
 ------------------
@@ -229,7 +231,7 @@ def _cse_block(outputs: list[tuple[str, sp.Expr]], indent: str, guards=None) -> 
     return lines
 
 
-def render_equation_file(model: Model) -> str:
+def render_equation_file(model: Model, parameter_index: dict[str, int] | None = None) -> str:
     """The AUTO-07p user file (C) of ``model``.
 
     ``func`` evaluates f(u, par) and, when AUTO asks (``ijac >= 1``), the analytic
@@ -239,10 +241,12 @@ def render_equation_file(model: Model) -> str:
     SymPy right-hand side after common-subexpression elimination. ``stpnt`` is
     empty: the start point is given in the constants file (``U`` and ``PAR``).
     ``bcnd``, ``icnd``, ``fopt`` and ``pvls`` are empty, as equilibria need none.
-    Use the constants file with ``JAC = 1``.
+    Use the constants file with ``JAC = 1``. ``parameter_index`` maps parameter
+    names to PAR indices (default :func:`parameter_index_map`; periodic orbits
+    use :func:`cycle_parameter_index_map`).
     """
     n = model.n_states
-    index = parameter_index_map(model)
+    index = parameter_index_map(model) if parameter_index is None else parameter_index
     smap, pmap = _c_symbols(model)
     subs = {**smap, **pmap}
     f = symbolic.vector_field(model).xreplace(subs)
@@ -549,12 +553,14 @@ def _run(command, cwd, timeout, what, env=None):
     return result
 
 
-def _compile(model: Model, workdir: Path, timeout: float) -> Path:
+def _compile(model: Model, workdir: Path, timeout: float,
+             parameter_index: dict[str, int] | None = None) -> Path:
     auto_dir = auto_directory()
     make = _make_variables(auto_dir)
     include = _header_dir(auto_dir)
     source = workdir / f"{model.name}.c"
-    source.write_text(render_equation_file(model))
+    source.write_text(render_equation_file(model) if parameter_index is None
+                      else render_equation_file(model, parameter_index))
     obj = workdir / f"{model.name}.o"
     exe = workdir / f"{model.name}.exe"
     # -std=gnu99: auto_f2c.h declares the user functions K&R-style, `static int func();`,
@@ -859,25 +865,60 @@ def equilibrium_branch_auto(model: Model, parameters, free: str, bounds, options
 #               ICP = [free, 11] (PAR(11) is the period), ISP = 2 (LP, PD and
 #               TR of cycles, Floquet multipliers at every point).
 #
+# The executable of a periodic run maps parameters with cycle_parameter_index_map
+# (11 and 12 skipped: AUTO writes the torus angle into PAR(12) during the run).
+#
 # Outputs: fort.7 (one row per point: the parameter, the L2 norm of the orbit,
 # the max of the first states over the orbit, the period), fort.8 (labelled
 # orbits: mesh, profile, parameters), fort.9 (diagnostics, with the Floquet
 # multipliers of every point, 6 significant digits).
 
 _PERIOD_INDEX = 11
+#: PAR indices AUTO writes during periodic runs: 11 the period, 12 the torus
+#: angle (periodic.f90, FNSPBV: ``IF(ATYPE=='TR') PAR(12)=THETA`` at every point
+#: whose multiplier closest to the unit circle is complex, with ISP = 2). A model
+#: parameter stored there would be overwritten in the middle of a run.
+_CYCLE_RESERVED = (11, 12)
+
+
+def cycle_parameter_index_map(model: Model) -> dict[str, int]:
+    """AUTO ``PAR`` index of each model parameter for periodic-orbit runs.
+
+    Like :func:`parameter_index_map`, but 12 is skipped as well as 11: AUTO
+    keeps the period in PAR(11) and, with ``ISP = 2``, writes the torus angle
+    into PAR(12) whenever a torus bifurcation is a candidate. With the
+    equilibrium mapping, the 11th model parameter (``J_ie`` of ``ei``) would be
+    silently replaced by an angle in mid-run. At most 34 parameters.
+    """
+    mapping, index = {}, 0
+    for name in model.parameter_names:
+        index += 1
+        while index in _CYCLE_RESERVED:
+            index += 1
+        mapping[name] = index
+    if index > _NPARX:
+        raise ValueError(f"model {model.name!r} has {model.n_parameters} parameters; AUTO-07p "
+                         f"allows PAR indices up to {_NPARX} and periodic orbits reserve "
+                         f"{_CYCLE_RESERVED}, i.e. at most {_NPARX - len(_CYCLE_RESERVED)} "
+                         "parameters")
+    return mapping
+
+
 _MULTIPLIER_LINE = re.compile(
-    r"^\s*(-?\d+)\s+(-?\d+)\s+Multiplier\s+(\d+)\s+(\S+)\s+(\S+)\s+Abs\. Val\.\s+(\S+)")
-_MULTIPLIER_NOTE = re.compile(r"^\s*(-?\d+)\s+(-?\d+)\s+NOTE:\s*Multiplier (inaccurate|accurate again)")
+    r"^\s*(-?\d+)\s+(-?\d+)\s+Multiplier\s+(\d+)\s+(\S+)\s+(\S+)")
+_MULTIPLIER_NOTE = re.compile(
+    r"^\s*(-?\d+)\s+(-?\d+)\s+NOTE:\s*Multiplier (inaccurate|accurate again)")
 
 
 def _render_run_constants(model: Model, p: np.ndarray, free: str, bounds, *, ips: int,
                           icp, irs: int = 0, start_state=None, ntst: int = 20, ncol: int = 4,
                           isp: int = 2, ds: float, ds_min: float, ds_max: float,
                           max_points: int, npr: int, epsl: float, epsu: float, epss: float,
-                          stop=(), uzstop=None, itmx: int = 20, itnw: int = 10,
+                          stop=(), uzstop=None, uzr=None, itmx: int = 20, itnw: int = 10,
                           comment: str = "") -> str:
-    """A complete constants file for one run (any IPS, IRS): every constant is written."""
-    index = parameter_index_map(model)
+    """A complete constants file for one run (any IPS, IRS): every constant is written.
+    PAR indices from :func:`cycle_parameter_index_map` (the executable must use the same)."""
+    index = cycle_parameter_index_map(model)
     lo, hi = (float(b) for b in bounds)
     if not lo < hi:
         raise ValueError(f"bounds must be (lower, upper) with lower < upper, got {bounds}")
@@ -894,13 +935,17 @@ def _render_run_constants(model: Model, p: np.ndarray, free: str, bounds, *, ips
     if ips == 2:
         names[_PERIOD_INDEX] = "PERIOD"
     parnames = ", ".join(f"{k}: '{v}'" for k, v in sorted(names.items()))
-    par_values = ", ".join(f"{index[name]}: {f(v)}" for name, v in zip(model.parameter_names, p))
+    # a restart (IRS > 0) takes the free parameter's value from the restart solution
+    par_values = ", ".join(f"{index[name]}: {f(v)}" for name, v in zip(model.parameter_names, p)
+                           if not (irs and name == free))
     if start_state is not None:
         u_values = ", ".join(f"{i + 1}: {f(v)}" for i, v in enumerate(start_state))
     else:
         u_values = ""
-    npar = max(_n_par(model), _PERIOD_INDEX if ips == 2 else 1)
+    npar = max([*index.values(), _CYCLE_RESERVED[-1] if ips == 2 else 1])
     uz = ", ".join(f"{k}: {f(v)}" for k, v in (uzstop or {}).items())
+    uzr_text = ", ".join(f"{k}: [" + ", ".join(f(v) for v in values) + "]"
+                         for k, values in (uzr or {}).items() if len(values))
     stops = ", ".join(f"'{s}'" for s in stop)
     lines = [
         f"# AUTO-07p constants for model {model.name!r}, written by bifurc.auto07p",
@@ -919,7 +964,7 @@ def _render_run_constants(model: Model, p: np.ndarray, free: str, bounds, *, ips
         f"RL0 = {f(_bound(lo, -1))}, RL1 = {f(_bound(hi, +1))}, A0 = {f(-1e300)}, A1 = {f(1e300)}",
         f"NPAR = {npar}",
         "THL = {}, THU = {}",
-        "UZR = {}",
+        f"UZR = {{{uzr_text}}}",
         f"UZSTOP = {{{uz}}}",
         "SP = []",
         f"STOP = [{stops}]",
@@ -939,7 +984,8 @@ def render_cycle_constants(model: Model, parameters, free: str, bounds, *, label
                            ntst: int = 50, ncol: int = 4, ds: float = 0.01,
                            ds_min: float = 1e-6, ds_max: float = 0.5, max_points: int = 200,
                            npr: int | None = None, max_period: float | None = None,
-                           epsl: float = 1e-10, epsu: float = 1e-10, epss: float = 1e-8) -> str:
+                           uzr=None, epsl: float = 1e-10, epsu: float = 1e-10,
+                           epss: float = 1e-8) -> str:
     """A complete AUTO-07p constants file for periodic orbits (``IPS = 2``) in ``free``,
     restarting (``IRS = label``) from the Hopf point with that label in fort.3.
 
@@ -947,11 +993,14 @@ def render_cycle_constants(model: Model, parameters, free: str, bounds, *, label
     doublings and tori of cycles, Floquet multipliers at every point), ``IAD = 3``.
     ``bounds`` limit ``free`` (RL0, RL1); ``max_period`` stops the run when the
     period exceeds it (``UZSTOP`` on PAR(11)). ``npr`` (default ``max_points``)
-    labels every npr-th orbit, so its profile is in fort.8.
+    labels every npr-th orbit, so its profile is in fort.8. ``uzr``: values of
+    ``free`` at which AUTO locates and labels an orbit (UZ points, ``UZR``).
+    PAR indices are those of :func:`cycle_parameter_index_map`: compile the
+    executable with ``render_equation_file(model, cycle_parameter_index_map(model))``.
     """
     from .codegen import parameter_vector
 
-    index = parameter_index_map(model)
+    index = cycle_parameter_index_map(model)
     if free not in index:
         raise ValueError(model.unknown_parameter_message(free))
     p = parameter_vector(model, parameters)
@@ -960,22 +1009,22 @@ def render_cycle_constants(model: Model, parameters, free: str, bounds, *, label
         model, p, free, bounds, ips=2, icp=[index[free], _PERIOD_INDEX], irs=int(label),
         ntst=ntst, ncol=ncol, isp=2, ds=ds, ds_min=ds_min, ds_max=ds_max, max_points=max_points,
         npr=int(npr or max_points), epsl=epsl, epsu=epsu, epss=epss, uzstop=uzstop,
+        uzr={index[free]: [float(v) for v in uzr]} if uzr is not None and len(uzr) else None,
         comment=f"periodic orbits from the Hopf point (label {label}) in {free} = "
                 f"PAR({index[free]}), period = PAR(11)")
 
 
 def parse_fort7_columns(path) -> list[str]:
-    """Column names of an AUTO ``fort.7`` after ``BR PT TY LAB`` (e.g. ``PAR(1)``,
-    ``L2-NORM``, ``MAX U(1)``, ``PAR(11)``), from its header line; names may contain
-    one space (``MAX U(1)``), so they are read from AUTO's fixed-width fields."""
+    """Column names of an AUTO ``fort.7`` after ``BR PT TY LAB``, from its header
+    line (e.g. ``eta_e``, ``L2-NORM``, ``MAX r_e``, ``PERIOD``: AUTO uses the
+    ``parnames`` and ``unames`` of the constants file, else ``PAR(i)``, ``U(i)``).
+    Names are separated by at least two spaces (a name like ``MAX U(1)`` has one)."""
     with open(path) as stream:
         for line in stream:
             fields = line.split()
             if len(fields) > 4 and fields[0] == "0" and fields[1] == "PT" and fields[3] == "LAB":
-                body = line[line.index("LAB") + 3:]
-                # each value is 19 characters wide (ES19.10 after the integer fields)
-                names = [body[k:k + 19].strip() for k in range(0, len(body.rstrip()), 19)]
-                return [n for n in names if n]
+                body = line[line.index("LAB") + 3:].strip()
+                return [name for name in re.split(r"\s{2,}", body) if name]
     return []
 
 
@@ -1030,18 +1079,22 @@ def parse_fort8_orbits(path) -> list[dict]:
 def parse_multipliers(path) -> dict:
     """Floquet multipliers from an AUTO diagnostics file (``fort.9``, ``d.`` file).
 
-    AUTO prints, with ``IID >= 2``, for every computed orbit a block of lines
-    ``BR PT  Multiplier i  Re  Im  Abs. Val. |mu|`` (format ES14.5: six
-    significant digits). A point number appears several times when AUTO
-    retries a step or locates a special point; the last block wins, which is
-    the accepted orbit. Returns ``{point number: complex array}`` (AUTO's
-    order) and, under the key ``"inaccurate"``, the set of point numbers that
-    AUTO flagged "NOTE:Multiplier inaccurate" (the trivial multiplier is then
-    not close to 1).
+    AUTO (periodic.f90, FNSPBV) prints for every computed orbit a block of
+    lines ``BR PT  Multiplier i  Re  Im  Abs. Val. |mu|`` (format ES14.5: six
+    significant digits), the multiplier closest to 1 first, the others by
+    distance from the unit circle. A point number appears several times when
+    AUTO retries a step or locates a special point; the last block wins, which
+    is the accepted orbit. When the multiplier closest to 1 is off by more than
+    0.05 AUTO prints "NOTE:Multiplier inaccurate" and stops detecting
+    bifurcations until it is within 0.01 again ("accurate again").
+
+    Returns ``{point number: complex array}`` (AUTO's order) and, under the key
+    ``"inaccurate"``, the set of point numbers computed while AUTO considered
+    the multipliers inaccurate.
     """
     blocks: dict[int, list] = {}
     inaccurate: set[int] = set()
-    current_point, current = None, None
+    current_point, current, flagged = None, None, False
     with open(path) as stream:
         for line in stream:
             match = _MULTIPLIER_LINE.match(line)
@@ -1052,14 +1105,323 @@ def parse_multipliers(path) -> dict:
                     current_point, current = point, []
                     blocks[point] = current
                 current.append(value)
+                if flagged:
+                    inaccurate.add(point)
+                else:
+                    inaccurate.discard(point)
                 continue
             note = _MULTIPLIER_NOTE.match(line)
             if note:
+                flagged = note.group(3) == "inaccurate"
                 point = abs(int(note.group(2)))
-                if note.group(3) == "inaccurate":
+                if flagged:
                     inaccurate.add(point)
                 else:
                     inaccurate.discard(point)
     result = {k: np.array(v) for k, v in blocks.items()}
     result["inaccurate"] = inaccurate
     return result
+
+
+def _newton_equilibrium(model: Model, p: np.ndarray, x0: np.ndarray, tolerance: float = 1e-12,
+                        iterations: int = 30):
+    """Newton's method on f(x, p) = 0 with the SymPy Jacobian: (x, max |f|)."""
+    f = sp.lambdify((model.state_symbols, model.parameter_symbols), list(model.rhs), "numpy")
+    jac = sp.lambdify((model.state_symbols, model.parameter_symbols),
+                      symbolic.state_jacobian(model), "numpy")
+    x = np.array(x0, dtype=float)
+    residual = math.inf
+    with np.errstate(all="ignore"):
+        for _ in range(iterations):
+            value = np.asarray(f(x, p), dtype=float)
+            residual = float(np.max(np.abs(value))) if np.all(np.isfinite(value)) else math.inf
+            if not math.isfinite(residual):
+                break
+            if residual <= tolerance * (1.0 + np.abs(x).max()):
+                break
+            try:
+                step = np.linalg.solve(np.asarray(jac(x, p), dtype=float), value)
+            except np.linalg.LinAlgError:
+                break
+            x = x - step
+    return x, residual
+
+
+def continue_cycles_auto(model: Model, parameters, hopf_state, free: str, bounds, *,
+                         ntst: int = 50, ncol: int = 4, ds: float = 0.01, ds_min: float = 1e-6,
+                         ds_max: float = 0.5, max_points: int = 200, workdir=None,
+                         timeout: float = 300, keep_workdir: bool | None = None,
+                         start_tolerance: float = 1e-6, max_period: float | None = None,
+                         npr: int | None = None, uzr=None, epsl: float = 1e-10,
+                         epsu: float = 1e-10, epss: float = 1e-8,
+                         hopf_offset: float | None = None) -> dict:
+    """Continue the periodic orbits born at a Hopf point with AUTO-07p (``IPS = 2``).
+
+    Parameters
+    ----------
+    model : Model
+    parameters : ParameterSet, dict or vector
+        All parameter values at the Hopf point (``free`` at its Hopf value).
+    hopf_state : (n,) array
+        The equilibrium at the Hopf point; max |f| must not exceed
+        ``start_tolerance`` (ValueError otherwise).
+    free : str
+        The continuation parameter.
+    bounds : (lower, upper)
+        Range of ``free`` (RL0, RL1); the Hopf value must lie inside.
+    ntst, ncol : int
+        Mesh intervals and collocation points per interval (NTST, NCOL); the
+        mesh is adapted every third step (IAD = 3).
+    ds, ds_min, ds_max : float
+        Pseudo-arclength steps (DS, DSMIN, DSMAX). AUTO measures steps in the
+        L2 norm of the orbit over [0, 1] plus the free parameter and the period
+        (all weights THL, THU = 1), as bifurc's ``continue_cycles``.
+    max_points : int
+        Maximal number of orbits (NMX), the Hopf point included.
+    workdir, timeout, keep_workdir
+        As in :func:`continue_equilibria_auto` (``timeout`` for each AUTO run).
+    max_period : float, optional
+        Stop when the period exceeds it (UZSTOP on PAR(11)), e.g. near a homoclinic orbit.
+    npr : int, optional
+        Label (and keep the profile of) every npr-th orbit; default ``max_points``,
+        so only special points and the end are labelled.
+    uzr : sequence of float, optional
+        Values of ``free`` at which AUTO locates and labels an orbit (``UZR``;
+        they appear as special points of type "UZ"), e.g. to compare engines at
+        the same parameter values.
+    epsl, epsu, epss : float
+        AUTO's Newton tolerances for parameters and solution, and the relative
+        arclength accuracy of located special points.
+    hopf_offset : float, optional
+        How far before the Hopf value (in ``free``) the equilibrium run starts;
+        default 1e-3 max(1, |value|).
+
+    How it runs
+    -----------
+    AUTO starts periodic orbits only from a Hopf point it labelled itself, so
+    there are two runs of one executable, in ``run_hopf`` and ``run_cycles``:
+
+    1. equilibria (``IPS = 1``) from the equilibrium at ``value - hopf_offset``
+       (Newton's method from ``hopf_state``; the other side if that fails)
+       towards the Hopf value, with ``STOP = ['HB1']``;
+    2. ``fort.8`` of run 1 copied to ``fort.3`` (the restart file), ``IRS`` =
+       the HB label, ``IPS = 2``, ``ICP = [free, 11]`` (PAR(11) = period),
+       ``ISP = 2``; fort.7, fort.8 and fort.9 (multipliers) are parsed.
+
+    Returns
+    -------
+    dict with
+        ``points``: ``par`` (values of ``free``), ``period``, ``l2norm``,
+        ``max`` (maxima over the orbit of the first states AUTO prints, one
+        column per name in ``max_names``), ``stable`` (AUTO's flag: all
+        non-trivial multipliers inside the unit circle), ``multipliers`` (list
+        of complex arrays sorted by decreasing modulus, 6 significant digits;
+        NaN at the Hopf point, where AUTO computes none), ``type`` (AUTO label
+        type, "" for plain points), ``label``; in branch order, the Hopf point first.
+        ``special_points``: list of dicts in branch order with ``type`` (LP, PD,
+        TR, BP, UZ, EP, MX ...), ``itp``, ``par``, ``period``, ``multipliers``,
+        ``index`` (position in ``points``), ``label``, ``stable``, ``l2norm``,
+        and from fort.8 ``t``, ``profile`` (orbit at the mesh times),
+        ``parameters`` (model order) and, at TR points, ``angle`` (the
+        argument of the critical multipliers, AUTO's PAR(12)). The Hopf start
+        point is left out.
+        ``hopf``: AUTO's Hopf point (``par``, ``period``, ``state``, ``label``).
+        ``orbits``: every labelled orbit of fort.8 (see :func:`parse_fort8_orbits`).
+        ``seconds`` (both AUTO runs), ``cycle_seconds`` (the IPS = 2 run),
+        ``compile_seconds``, ``workdir``, ``free``, ``parameter_index``,
+        ``stdout``, ``warnings`` (run ended without convergence, at NMX, or
+        with multipliers AUTO flagged inaccurate).
+
+    Raises
+    ------
+    RuntimeError
+        AUTO-07p not available, compiling or running failed, or AUTO found no
+        Hopf point next to ``hopf_state``.
+    """
+    ok, reason = auto_available()
+    if not ok:
+        raise RuntimeError(f"AUTO-07p is not available: {reason}")
+    index = cycle_parameter_index_map(model)
+    if free not in index:
+        raise ValueError(model.unknown_parameter_message(free))
+    from .codegen import parameter_vector
+    p = parameter_vector(model, parameters)
+    lo, hi = (float(b) for b in bounds)
+    k = model.parameter_index(free)
+    value = float(p[k])
+    if not lo < value < hi:
+        raise ValueError(f"the Hopf value {free} = {value} is not inside bounds [{lo}, {hi}]")
+    x0 = np.asarray(hopf_state, dtype=float)
+    residual = _residual(model, p, x0)
+    if not residual <= start_tolerance:
+        raise ValueError(
+            f"hopf_state is not an equilibrium of {model.name!r} (max |f| = {residual:.3g} > "
+            f"start_tolerance = {start_tolerance:g}); refine it first")
+    max_points = int(max_points)
+
+    def cycle_constants(label):
+        return render_cycle_constants(
+            model, p, free, (lo, hi), label=label, ntst=ntst, ncol=ncol, ds=ds, ds_min=ds_min,
+            ds_max=ds_max, max_points=max_points, npr=npr, max_period=max_period, uzr=uzr,
+            epsl=epsl, epsu=epsu, epss=epss)
+
+    cycle_constants(1)  # validate the settings before compiling anything
+
+    delta = float(hopf_offset) if hopf_offset is not None else 1e-3 * max(1.0, abs(value))
+    start = None
+    for side in (-1, +1):
+        q = p.copy()
+        q[k] = value + side * delta
+        x, res = _newton_equilibrium(model, q, x0)
+        near = np.abs(x - x0).max() < 1e3 * delta * (1.0 + np.abs(x0).max())  # same branch
+        if res <= 1e-10 * (1.0 + np.abs(x).max()) and near:
+            start = (side, q, x)
+            break
+    if start is None:
+        raise RuntimeError(f"no equilibrium found next to the Hopf point at {free} = {value} "
+                           f"(+-{delta:g}) by Newton's method from hopf_state")
+    side, q, x1 = start
+    hopf_constants = _render_run_constants(
+        model, q, free, (value - 2 * delta, value + 2 * delta), ips=1, icp=[index[free]],
+        start_state=x1, ds=-side * delta / 20, ds_min=delta * 1e-6, ds_max=delta / 4,
+        max_points=200, npr=10000, epsl=epsl, epsu=epsu, epss=epss, stop=["HB1"],
+        comment=f"locating the Hopf point near {free} = {value!r}")
+
+    temporary = workdir is None
+    if keep_workdir is None:
+        keep_workdir = not temporary
+    base = Path(tempfile.mkdtemp(prefix=f"bifurc_auto_lc_{model.name}_") if temporary else workdir)
+    base.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    stdout = {}
+    try:
+        t0 = time.perf_counter()
+        exe = _compile(model, base, timeout, index)
+        compile_seconds = time.perf_counter() - t0
+
+        hopf_dir = _fresh_dir(base / "run_hopf")
+        (hopf_dir / f"c.{model.name}").write_text(hopf_constants)
+        (hopf_dir / "fort.2").write_text(hopf_constants)
+        t0 = time.perf_counter()
+        result = _run([str(exe.resolve())], hopf_dir, timeout,
+                      f"AUTO-07p ({model.name}, locating the Hopf point)", env=env)
+        hopf_seconds = time.perf_counter() - t0
+        stdout["hopf"] = result.stdout
+        _check_output(hopf_dir, result.stdout, result.stderr)
+        hopf_rows = [r for r in parse_fort7(hopf_dir / "fort.7") if r["type"] == "HB"]
+        if not hopf_rows:
+            raise RuntimeError(
+                f"AUTO found no Hopf point between {free} = {value - delta:.10g} and "
+                f"{value + delta:.10g} (run in {hopf_dir}); is hopf_state a Hopf point?"
+                f"\n{_tail(result.stdout)}")
+        hopf_row = hopf_rows[0]
+        if abs(hopf_row["values"][0] - value) > delta:
+            raise RuntimeError(f"AUTO's Hopf point {free} = {hopf_row['values'][0]:.10g} is "
+                               f"farther than {delta:g} from {value:.10g}")
+        hopf_solution = next(s for s in parse_fort8(hopf_dir / "fort.8")
+                             if s["label"] == hopf_row["label"])
+
+        cycle_dir = _fresh_dir(base / "run_cycles")
+        shutil.copyfile(hopf_dir / "fort.8", cycle_dir / "fort.3")
+        constants = cycle_constants(hopf_row["label"])
+        (cycle_dir / f"c.{model.name}").write_text(constants)
+        (cycle_dir / "fort.2").write_text(constants)
+        t0 = time.perf_counter()
+        result = _run([str(exe.resolve())], cycle_dir, timeout,
+                      f"AUTO-07p ({model.name}, periodic orbits)", env=env)
+        cycle_seconds = time.perf_counter() - t0
+        stdout["cycles"] = result.stdout
+        _check_output(cycle_dir, result.stdout, result.stderr)
+        rows = parse_fort7(cycle_dir / "fort.7")
+        columns = parse_fort7_columns(cycle_dir / "fort.7")
+        multipliers = (parse_multipliers(cycle_dir / "fort.9") if (cycle_dir / "fort.9").is_file()
+                       else {"inaccurate": set()})
+        orbits = (parse_fort8_orbits(cycle_dir / "fort.8") if (cycle_dir / "fort.8").is_file()
+                  else [])
+    except Exception:
+        if temporary:
+            keep_workdir = True  # leave the evidence
+        raise
+    finally:
+        if temporary and not keep_workdir:
+            shutil.rmtree(base, ignore_errors=True)
+
+    out = _assemble_cycles(model, free, rows, columns, multipliers, orbits)
+    out["hopf"] = {"par": float(hopf_row["values"][0]),
+                   "period": float(out["points"]["period"][0]) if len(rows) else math.nan,
+                   "state": hopf_solution["state"][:model.n_states], "label": hopf_row["label"]}
+    out["orbits"] = orbits
+    warnings = _run_warnings(free, +1, rows, max_points)
+    bad = sorted(multipliers["inaccurate"])
+    if bad:
+        warnings.append(f"AUTO flagged the Floquet multipliers of {len(bad)} point(s) as "
+                        f"inaccurate (points {bad[0]}..{bad[-1]}); it does not detect "
+                        "bifurcations there")
+    out.update(seconds=hopf_seconds + cycle_seconds, cycle_seconds=cycle_seconds,
+               compile_seconds=compile_seconds, workdir=str(base) if keep_workdir else None,
+               free=free, parameter_index=index[free], stdout=stdout, warnings=warnings)
+    return out
+
+
+def _fresh_dir(path: Path) -> Path:
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir()
+    return path
+
+
+def _assemble_cycles(model: Model, free: str, rows, columns, multipliers, orbits) -> dict:
+    index = cycle_parameter_index_map(model)
+    n = model.n_states
+    names = columns[:len(rows[0]["values"])] if rows else columns
+    try:
+        period_column = next(i for i, c in enumerate(names)
+                             if c.upper() in ("PERIOD", f"PAR({_PERIOD_INDEX})"))
+    except StopIteration:
+        period_column = len(rows[0]["values"]) - 1 if rows else -1  # AUTO prints it last
+    max_columns = [i for i, c in enumerate(names) if c.upper().startswith("MAX")]
+    by_label = {o["label"]: o for o in orbits}
+    par_columns = [index[name] - 1 for name in model.parameter_names]
+    nan = np.full(n, np.nan, dtype=complex)
+
+    def sorted_multipliers(point):
+        mu = multipliers.get(point)
+        if mu is None:
+            return nan.copy()
+        return mu[np.argsort(-np.abs(mu), kind="stable")]
+
+    points = {
+        "par": np.array([r["values"][0] for r in rows], dtype=float),
+        "period": np.array([r["values"][period_column] for r in rows], dtype=float),
+        "l2norm": np.array([r["values"][1] for r in rows], dtype=float),
+        "max": np.array([[r["values"][i] for i in max_columns] for r in rows],
+                        dtype=float).reshape(len(rows), len(max_columns)),
+        "max_names": [names[i][3:].strip() for i in max_columns],
+        "stable": np.array([r["stable"] for r in rows], dtype=bool),
+        "multipliers": [sorted_multipliers(r["point"]) for r in rows],
+        "type": ["" if r["itp"] in (0, 4) else r["type"] for r in rows],
+        "label": np.array([r["label"] for r in rows], dtype=int),
+        "point": np.array([r["point"] for r in rows], dtype=int),
+    }
+    specials = []
+    for k, row in enumerate(rows):
+        if k == 0 or row["itp"] in (0, 4) or row["label"] == 0:
+            continue
+        orbit = by_label.get(row["label"])
+        entry = {"type": row["type"], "itp": row["itp"], "par": float(row["values"][0]),
+                 "period": float(row["values"][period_column]),
+                 "multipliers": points["multipliers"][k], "index": k, "label": row["label"],
+                 "stable": bool(row["stable"]), "l2norm": float(row["values"][1])}
+        if orbit is not None:
+            if row["type"] == "TR" and len(orbit["par"]) >= _CYCLE_RESERVED[-1]:
+                entry["angle"] = float(orbit["par"][_CYCLE_RESERVED[-1] - 1])  # PAR(12)
+            entry.update(t=orbit["t"], profile=orbit["profile"][:, :n],
+                         parameters=orbit["par"][par_columns]
+                         if len(orbit["par"]) > max(par_columns, default=-1)
+                         else np.full(model.n_parameters, np.nan))
+        specials.append(entry)
+    return {"points": points, "special_points": specials}
+
+
+__all__ += ["continue_cycles_auto", "render_cycle_constants", "cycle_parameter_index_map",
+            "parse_fort7_columns", "parse_fort8_orbits", "parse_multipliers"]

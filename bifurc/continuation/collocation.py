@@ -204,16 +204,17 @@ def floquet_multipliers(G, segments: int = 10):
         C[row * n:(row + 1) * n, s * n:(s + 1) * n] = products[s]
     lam = np.linalg.eigvals(C)
     mu_all = lam ** S
-    remaining = list(range(len(lam)))
-    multipliers = []
-    for _ in range(n):
-        pick = min(remaining, key=lambda i: (abs(np.angle(lam[i])), -lam[i].imag))
-        mu = mu_all[pick]
-        multipliers.append(mu)
-        distance = sorted(remaining, key=lambda i: abs(mu_all[i] - mu))
-        for i in distance[:S]:
-            remaining.remove(i)
-    multipliers = np.array(multipliers)
+    angles = np.abs(np.angle(lam))
+    remaining = np.ones(len(lam), dtype=bool)
+    multipliers = np.empty(n, dtype=complex)
+    for k in range(n):
+        # the S-th roots of one multiplier: keep the one closest to the positive
+        # real axis, then drop the S eigenvalues whose S-th powers match it
+        index = np.flatnonzero(remaining)
+        pick = index[np.lexsort((-lam[index].imag, angles[index]))[0]]
+        multipliers[k] = mu_all[pick]
+        closest = index[np.argsort(np.abs(mu_all[index] - mu_all[pick]), kind="stable")[:S]]
+        remaining[closest] = False
     return multipliers[np.argsort(-np.abs(multipliers), kind="stable")]
 
 
