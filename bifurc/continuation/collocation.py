@@ -185,7 +185,7 @@ def transfer_matrices(blocks, n: int):
     return solved[:, -n:, :]
 
 
-def floquet_multipliers(G, segments: int = 10):
+def floquet_multipliers(G, segments: int = 5):
     """Eigenvalues of G_{N-1} ... G_0 without forming the product (see module doc).
 
     Returns the n multipliers sorted by decreasing modulus."""

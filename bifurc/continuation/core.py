@@ -137,10 +137,12 @@ class CurveEnd(Exception):
         self.status = status
 
 
-def correct(problem: ContinuationProblem, u_predicted, tangent, options: ContinuationOptions):
+def correct(problem: ContinuationProblem, u_predicted, tangent, options: ContinuationOptions,
+            keep_solver: bool = False):
     """Newton corrector onto F(u) = 0 within the hyperplane t . (u - u*) = 0.
 
-    Returns (u, iterations); raises NewtonFailure.
+    Returns (u, iterations), plus the last factorisation with ``keep_solver``;
+    raises NewtonFailure.
     """
     u = np.array(u_predicted, dtype=float)
     tolerance = options.newton_tolerance
@@ -162,16 +164,26 @@ def correct(problem: ContinuationProblem, u_predicted, tangent, options: Continu
         u += step
         if np.linalg.norm(step) <= tolerance * (1.0 + np.linalg.norm(u)):
             if np.linalg.norm(problem.residual(u)) <= max(tolerance, 1e-9):
-                return u, iteration
+                return (u, iteration, solver) if keep_solver else (u, iteration)
     raise NewtonFailure(f"no convergence in {options.max_newton_iterations} iterations")
 
 
-def tangent_at(problem: ContinuationProblem, u, previous_tangent) -> np.ndarray:
-    """Unit tangent of the curve at u, oriented like previous_tangent."""
+def tangent_at(problem: ContinuationProblem, u, previous_tangent, solver=None) -> np.ndarray:
+    """Unit tangent of the curve at u, oriented like previous_tangent.
+
+    With ``solver`` (a factorisation of the same bordered system at a nearby
+    point, e.g. the corrector's), no new factorisation is made: the solution is
+    refined twice against the exact system instead.
+    """
     system = _bordered_jacobian(problem, u, _weighted(problem, previous_tangent))
     rhs = np.zeros(system.shape[0])
     rhs[-1] = 1.0
-    t = _factor(system)(rhs)
+    if solver is None:
+        t = _factor(system)(rhs)
+    else:
+        t = solver(rhs)
+        for _ in range(2):
+            t = t - solver(system @ t - rhs)
     return t / norm(problem, t)
 
 
@@ -317,8 +329,10 @@ def _trace_one_way(problem, u0, t0, bounds, names, options, progress):
     try:
         while len(points) < options.max_points:
             try:
-                u_new, iterations = correct(problem, u + ds * t, t, options)
-                t_new = tangent_at(problem, u_new, t)
+                u_new, iterations, solver = correct(problem, u + ds * t, t, options,
+                                                    keep_solver=True)
+                reuse = solver if getattr(problem, "reuse_factorization", False) else None
+                t_new = tangent_at(problem, u_new, t, solver=reuse)
                 if dot(problem, t_new, t) < cos_turn:
                     raise NewtonFailure("tangent turned too much")
             except (NewtonFailure, np.linalg.LinAlgError) as failure:
