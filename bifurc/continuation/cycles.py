@@ -432,7 +432,7 @@ def _cycle_branch(model, free, curve, base, options, bounds):
         extra["frequency_hz"] = 1000.0 / period
     means = np.array([d["mean"] for d in data])
     points = _label_points(model, "LC-C", (free,), (values, means, multipliers), curve.events,
-                           base, None)
+                           base)
     return Branch(kind="LC-C", model=model.name, free=(free,), state_names=model.state_names,
                   parameters=dict(zip(model.parameter_names, base.tolist())), values=values,
                   states=means, eigenvalues=multipliers, stable=stable, special_points=points,

@@ -223,7 +223,7 @@ def _bounds_for(model: Model, free: str, bounds):
     return lower, upper
 
 
-def _label_points(model, kind, free, branch_arrays, events, base, free_indices):
+def _label_points(model, kind, free, branch_arrays, events, base):
     counts = {}
     points = []
     values, states, eigenvalues = branch_arrays
@@ -245,8 +245,7 @@ def branch_from_curve(model, kind, free, curve, base, states_of, values_of, opti
     eigenvalues = np.array([d["eigenvalues"] for d in curve.point_data])
     stable = np.all(eigenvalues.real < 0, axis=1)
     base_dict = dict(zip(model.parameter_names, base.tolist()))
-    points = _label_points(model, kind, free, (values, states, eigenvalues), curve.events, base,
-                           None)
+    points = _label_points(model, kind, free, (values, states, eigenvalues), curve.events, base)
     return Branch(kind=kind, model=model.name, free=tuple(free), state_names=model.state_names,
                   parameters=base_dict, values=values, states=states, eigenvalues=eigenvalues,
                   stable=stable, special_points=points, extra=extra or {}, ends=curve.ends,
