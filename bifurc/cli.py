@@ -207,7 +207,8 @@ def command_twopar(args) -> int:
     existing = load_branches(out) if (out / "branches.json").exists() else list(diagram_branches)
     existing.append(curve)
     files = list(save_branches(existing, out))
-    same_plane = [b for b in existing if b.kind in ("LP-C", "H-C") and b.free == curve.free]
+    same_plane = [b for b in existing if b.kind in ("LP-C", "H-C", "LPC-C", "PD-C")
+                  and b.free == curve.free]
     files.append(_save_figure(plot.two_parameter(same_plane), out / "twopar.png"))
     print(curve.summary())
     for path in files:
@@ -297,11 +298,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(run=command_diagram)
 
     sub = commands.add_parser(
-        "twopar", help="two-parameter curve (LP-C or H-C) through a special point",
-        description="Continue the fold curve through an LP, or the Hopf curve through an H, of a "
-                    "diagram made by `bifurc diagram`, in two parameters; locate CP, BT, ZH (fold) "
-                    "and BT, GH, ZH, HH (Hopf). Appends the curve to DIR/branches.json and draws "
-                    "DIR/twopar.png.",
+        "twopar", help="two-parameter curve (LP-C, H-C, LPC-C, PD-C) through a special point",
+        description="Continue the fold curve through an LP, the Hopf curve through an H, the "
+                    "fold-of-cycles curve through an LPC or the period-doubling curve through a PD "
+                    "of a diagram made by `bifurc diagram`, in two parameters; locate CP, BT, ZH "
+                    "(fold) and BT, GH, ZH, HH (Hopf). Appends the curve to DIR/branches.json and "
+                    "draws DIR/twopar.png.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     sub.add_argument("model", metavar="MODEL", help="built-in name or model file")
     sub.add_argument("--from", dest="from_label", required=True, metavar="LABEL",

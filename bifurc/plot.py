@@ -141,20 +141,21 @@ def cycle_frequency(branches, ax=None, band=(30.0, 100.0)):
 
 
 def two_parameter(branches, ax=None):
-    """Two-parameter diagram: LP-C and H-C curves in their (p1, p2) plane with
+    """Two-parameter diagram: LP-C, H-C, LPC-C and PD-C curves in their (p1, p2) plane with
     codimension-two points marked. Hopf curves are solid where they are true
     Hopf points and dotted on their neutral-saddle parts (kappa < 0)."""
     import matplotlib.pyplot as plt
 
-    branches = [b for b in _as_list(branches) if b.kind in ("LP-C", "H-C")]
+    styles = {"LP-C": ("tab:red", "fold (LP)"), "H-C": ("tab:blue", "Hopf (H)"),
+              "LPC-C": ("tab:orange", "fold of cycles (LPC)"),
+              "PD-C": ("tab:green", "period doubling (PD)")}
+    branches = [b for b in _as_list(branches) if b.kind in styles]
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.8))
-    styles = {"LP-C": "tab:red", "H-C": "tab:blue"}
     labelled = set()
     for branch in branches:
         x, yv = branch.values[:, 0], branch.values[:, 1]
-        colour = styles[branch.kind]
-        name = "fold (LP)" if branch.kind == "LP-C" else "Hopf (H)"
+        colour, name = styles[branch.kind]
         if branch.kind == "H-C":
             for a, b, true_hopf in _runs(branch.extra["kappa"] > 0):
                 ax.plot(x[a:b + 1], yv[a:b + 1], color=colour, lw=1.6, ls="-" if true_hopf else ":",

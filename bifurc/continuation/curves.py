@@ -261,15 +261,23 @@ def _hopf_start_vector(A, omega):
 
 def continue_curve(model, point: SpecialPoint, free, bounds, *,
                    options: ContinuationOptions | None = None, progress: bool = False) -> Branch:
-    """Continue the fold (from an LP) or Hopf (from an H) curve through ``point``
-    in two parameters ``free = (name1, name2)`` within ``bounds`` = {name: (lo, hi)}
-    or ((lo1, hi1), (lo2, hi2)). Returns an LP-C or H-C Branch with its
-    codimension-two points (CP, BT, ZH on LP-C; BT, GH, ZH, HH on H-C)."""
+    """Continue the fold (from an LP), Hopf (from an H), fold-of-cycles (from an
+    LPC) or period-doubling (from a PD) curve through ``point`` in two
+    parameters ``free = (name1, name2)`` within ``bounds`` = {name: (lo, hi)} or
+    ((lo1, hi1), (lo2, hi2)). Returns an LP-C, H-C, LPC-C or PD-C Branch; LP-C
+    and H-C carry their codimension-two points (CP, BT, ZH; BT, GH, ZH, HH)."""
     model = load_model(model)
+    kind = getattr(point, "kind", None)
+    if kind in ("LPC", "PD"):
+        from .cycle_curves import continue_cycle_curve
+        return continue_cycle_curve(model, point, free, bounds, options=options, progress=progress)
+    if kind == "NS":
+        raise ParameterError("torus (NS-C) curves are not available yet; LP, H, LPC and PD points "
+                             "can be continued in two parameters")
     options = options or ContinuationOptions()
     if not isinstance(point, SpecialPoint) or point.kind not in ("LP", "H"):
-        raise ParameterError("two-parameter curves start from an LP or H special point, got "
-                             f"{getattr(point, 'label', point)!r}")
+        raise ParameterError("two-parameter curves start from an LP, H, LPC or PD special point, "
+                             f"got {getattr(point, 'label', point)!r}")
     if len(free) != 2 or free[0] == free[1]:
         raise ParameterError(f"`free` must name two different parameters, got {free}")
     indices = [model.parameter_index(name) for name in free]

@@ -1,0 +1,275 @@
+"""Two-parameter curves of cycle bifurcations: folds of cycles (LPC-C) and
+period doublings (PD-C).
+
+Standard augmented boundary-value problems (Doedel, Govaerts & Kuznetsov,
+SIAM J. Numer. Anal. 41, 2003; AUTO-07p's ISW = 2 for periodic orbits), by the
+same collocation as the cycles, u = (x, v, T, [sigma,] alpha1, alpha2):
+
+    x' = T f(x, p),  x(0) = x(1),  int x . x_ref' = 0            (the cycle)
+LPC-C:
+    v' = T A(x) v + sigma f(x, p),  v(0) = v(1),  int v . x_ref' = 0,
+    int v . v_ref + sigma sigma_ref = 1                         (a null vector)
+PD-C:
+    v' = T A(x) v,  v(1) = -v(0),  int v . v_ref = 1            (multiplier -1)
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse as sps
+from tqdm.auto import tqdm
+
+from ..codegen import compile_model, parameter_vector
+from ..errors import ParameterError
+from ..model_files import load_model
+from .branch import Branch
+from .collocation import (Discretisation, floquet_multipliers, orbit_statistics,
+                          transfer_matrices)
+from .core import ContinuationOptions, ContinuationProblem, _factor, trace
+from .cycles import CycleProblem
+from .equilibria import _options_dict
+
+
+def _wrap_mask(disc: Discretisation) -> np.ndarray:
+    """Entries of the block pattern that refer to the point tau = 1 (wrapped to 0)."""
+    n, ntst, ncol = disc.n, disc.ntst, disc.ncol
+    j, c, i, l, k = np.meshgrid(np.arange(ntst), np.arange(ncol), np.arange(n),
+                                np.arange(ncol + 1), np.arange(n), indexing="ij")
+    return ((j * ncol + l) >= disc.n_points).ravel()
+
+
+class CycleCurveProblem(ContinuationProblem):
+    """LPC-C (``kind="LPC"``) or PD-C (``kind="PD"``) by standard augmentation."""
+
+    reuse_factorization = True
+
+    def __init__(self, compiled, base, free_indices, disc, x_ref, v_ref, sigma_ref, kind):
+        self.compiled, self.kernels, self.model = compiled, compiled.kernels, compiled.model
+        self.base = np.array(base, dtype=float)
+        self.free = np.array(free_indices, dtype=np.int64)
+        self.disc = disc
+        self.kind = kind
+        self.sign = 1.0 if kind == "LPC" else -1.0
+        s = disc.size
+        self.has_sigma = kind == "LPC"
+        self.n_unknowns = 2 * s + (4 if self.has_sigma else 3)
+        self.size = self.n_unknowns - 1
+        self.parameter_slots = (self.n_unknowns - 2, self.n_unknowns - 1)
+        w = disc.weights()
+        self.inner_weights = np.concatenate([w, w, np.ones(self.n_unknowns - 2 * s)])
+        self.phase = disc.phase_row(x_ref)
+        self.v_ref, self.sigma_ref = v_ref.copy(), sigma_ref
+        self.wrap = _wrap_mask(disc)
+        self._key = None
+
+    def unpack(self, u):
+        s = self.disc.size
+        x, v = u[:s], u[s:2 * s]
+        period = float(u[2 * s])
+        sigma = float(u[2 * s + 1]) if self.has_sigma else 0.0
+        p = self.base.copy()
+        p[self.free] = u[-2:]
+        return x, v, period, sigma, p
+
+    def _blocks(self, u):
+        key = u.tobytes()
+        if key == self._key:
+            return self._cache
+        disc = self.disc
+        n, ncol, ntst = disc.n, disc.ncol, disc.ntst
+        x, v, period, sigma, p = self.unpack(u)
+        points = disc.points(x)
+        vpoints = np.vstack([v.reshape(-1, n), self.sign * v[:n]])
+        shape = (ntst, ncol, n)
+        rx, bxx, dTx = np.empty(shape), np.empty(shape + (ncol + 1, n)), np.empty(shape)
+        dpx = np.empty(shape + (2,))
+        scratch = np.empty(shape)
+        for q in range(2):
+            self.kernels.collocation_system(points, disc.h, period, p, int(self.free[q]), disc.L,
+                                            disc.D, rx, bxx, dTx, scratch)
+            dpx[..., q] = scratch
+        rv, bvv, bvx = np.empty(shape), np.empty(shape + (ncol + 1, n)), np.empty(shape + (ncol + 1, n))
+        dTv, dsv, dpv = np.empty(shape), np.empty(shape), np.empty(shape + (2,))
+        self.kernels.collocation_variational(points, vpoints, disc.h, period, sigma, p, self.free,
+                                             disc.L, disc.D, rv, bvv, bvx, dTv, dsv, dpv)
+        self._key = key
+        self._cache = (rx, bxx, dTx, dpx, rv, bvv, bvx, dTv, dsv, dpv)
+        return self._cache
+
+    def residual(self, u):
+        rx, _, _, _, rv, *_ = self._blocks(u)
+        x, v, _, sigma, _ = self.unpack(u)
+        w = self.disc.weights()
+        extra = [self.phase @ x]
+        if self.has_sigma:
+            extra.append(self.phase @ v)
+        extra.append(w @ (v * self.v_ref) + sigma * self.sigma_ref - 1.0)
+        return np.concatenate([rx.ravel(), rv.ravel(), extra])
+
+    def jacobian(self, u):
+        return self._assemble(u, None)
+
+    def bordered_jacobian(self, u, row):
+        return self._assemble(u, row)
+
+    def _assemble(self, u, row):
+        disc = self.disc
+        s = disc.size
+        rx, bxx, dTx, dpx, rv, bvv, bvx, dTv, dsv, dpv = self._blocks(u)
+        col_T = 2 * s
+        col_sigma = 2 * s + 1
+        col_p = self.n_unknowns - 2
+        r, c, val = [], [], []
+
+        def add(rows, cols, values):
+            r.append(np.asarray(rows))
+            c.append(np.asarray(cols))
+            val.append(np.asarray(values, dtype=float))
+
+        rows_all = np.arange(s)
+        add(disc.block_rows, disc.block_cols, bxx.ravel())           # x-collocation / x
+        add(rows_all, np.full(s, col_T), dTx.ravel())
+        for q in range(2):
+            add(rows_all, np.full(s, col_p + q), dpx[..., q].ravel())
+        vv = bvv.ravel().copy()
+        vv[self.wrap] *= self.sign                                    # v(1) = sign v(0)
+        add(s + disc.block_rows, s + disc.block_cols, vv)             # v-collocation / v
+        add(s + disc.block_rows, disc.block_cols, bvx.ravel())        # v-collocation / x
+        add(s + rows_all, np.full(s, col_T), dTv.ravel())
+        if self.has_sigma:
+            add(s + rows_all, np.full(s, col_sigma), dsv.ravel())
+        for q in range(2):
+            add(s + rows_all, np.full(s, col_p + q), dpv[..., q].ravel())
+        line = 2 * s
+        add(np.full(s, line), np.arange(s), self.phase)              # x phase
+        line += 1
+        if self.has_sigma:
+            add(np.full(s, line), s + np.arange(s), self.phase)      # v phase
+            line += 1
+        add(np.full(s, line), s + np.arange(s), disc.weights() * self.v_ref)
+        if self.has_sigma:
+            add([line], [col_sigma], [self.sigma_ref])
+        n_rows = self.size
+        if row is not None:
+            add(np.full(self.n_unknowns, n_rows), np.arange(self.n_unknowns), row)
+            n_rows += 1
+        return sps.csc_matrix((np.concatenate(val), (np.concatenate(r), np.concatenate(c))),
+                              shape=(n_rows, self.n_unknowns))
+
+    def accept(self, u, tangent):
+        x, v, _, sigma, _ = self.unpack(u)
+        self.phase = self.disc.phase_row(x)
+        size = self.disc.weights() @ v**2 + sigma**2  # keeps int v.v_ref + s s_ref = 1 here
+        self.v_ref, self.sigma_ref = v / size, sigma / size
+
+    def point_data(self, u):
+        x, _, period, _, p = self.unpack(u)
+        _, bxx, *_ = self._blocks(u)
+        maximum, minimum, mean = orbit_statistics(self.disc, x)
+        return {"eigenvalues": floquet_multipliers(transfer_matrices(bxx, self.disc.n)),
+                "period": period, "max": maximum, "min": minimum, "mean": mean}
+
+
+def _cycle_at(model, point, compiled, free_index):
+    base = parameter_vector(model, point.parameters)
+    disc = Discretisation(model.n_states, len(point.data["mesh"]) - 1, point.data["ncol"],
+                          np.array(point.data["mesh"]))
+    x = np.array(point.data["profile"])[:-1].ravel()
+    u = np.concatenate([x, [point.data["period"], base[free_index]]])
+    return base, disc, x, u, CycleProblem(compiled, base, free_index, disc, x, adapt_mesh=False)
+
+
+def _fold_vector(problem, u):
+    """(v, sigma): the null vector of the cycle Jacobian in (x, T) at a fold of cycles
+    (the branch tangent there has no parameter component)."""
+    rng = np.random.default_rng(0)
+    row = rng.standard_normal(len(u))
+    system = problem.bordered_jacobian(u, row)
+    rhs = np.zeros(system.shape[0])
+    rhs[-1] = 1.0
+    t = _factor(system)(rhs)
+    v, sigma = t[:-2], t[-2]
+    scale = math.sqrt(problem.disc.weights() @ v**2 + sigma**2)
+    return v / scale, sigma / scale
+
+
+def _doubling_vector(problem, u):
+    """v with v(1) = -v(0): the Floquet eigenfunction of the multiplier -1."""
+    disc = problem.disc
+    n, ncol, ntst = disc.n, disc.ncol, disc.ntst
+    _, blocks, _, _ = problem._system(u)
+    square = blocks.reshape(ntst, ncol * n, (ncol + 1) * n)
+    propagate = np.linalg.solve(square[:, :, n:], -square[:, :, :n])
+    monodromy = np.eye(n)
+    for j in range(ntst):
+        monodromy = propagate[j, -n:, :] @ monodromy
+    values, vectors = np.linalg.eig(monodromy)
+    points = [vectors[:, np.argmin(np.abs(values + 1.0))].real]
+    for j in range(ntst):
+        points.extend((propagate[j] @ points[-1]).reshape(ncol, n))
+    v = np.array(points[:-1]).ravel()
+    return v / math.sqrt(disc.weights() @ v**2)
+
+
+def continue_cycle_curve(model, point, free, bounds, *,
+                         options: ContinuationOptions | None = None,
+                         progress: bool = False) -> Branch:
+    """Continue the fold-of-cycles (from an LPC) or period-doubling (from a PD)
+    curve through ``point`` in ``free = (name1, name2)`` within ``bounds``
+    ({name: (lo, hi)} or two pairs). Returns a Branch of kind "LPC-C" or "PD-C"
+    (``extra``: period, max, min; ``eigenvalues``: the cycle's multipliers)."""
+    model = load_model(model)
+    if getattr(point, "kind", None) not in ("LPC", "PD") or "profile" not in point.data:
+        raise ParameterError("cycle curves start from an LPC or PD point of a cycle branch, got "
+                             f"{getattr(point, 'label', point)!r}")
+    if len(free) != 2 or free[0] == free[1]:
+        raise ParameterError(f"`free` must name two different parameters, got {free}")
+    indices = [model.parameter_index(name) for name in free]
+    if isinstance(bounds, dict):
+        bounds = [bounds[name] for name in free]
+    bounds = [tuple(float(b) for b in pair) for pair in bounds]
+    compiled = compile_model(model)
+    base, disc, x, u_cycle, cycle = _cycle_at(model, point, compiled, indices[0])
+    for name, index, (lower, upper) in zip(free, indices, bounds):
+        if not lower <= base[index] <= upper:
+            raise ParameterError(f"bounds [{lower:g}, {upper:g}] exclude the start value "
+                                 f"{name} = {base[index]:g}")
+    alpha = base[indices]
+    if point.kind == "LPC":
+        v, sigma = _fold_vector(cycle, u_cycle)
+        u0 = np.concatenate([x, v, [point.data["period"], sigma], alpha])
+    else:
+        v, sigma = _doubling_vector(cycle, u_cycle), 0.0
+        u0 = np.concatenate([x, v, [point.data["period"]], alpha])
+    problem = CycleCurveProblem(compiled, base, indices, disc, x, v, sigma, point.kind)
+    options = options or ContinuationOptions(step_size=0.01, max_step_size=0.2, max_points=300)
+    slots = {problem.parameter_slots[0]: bounds[0], problem.parameter_slots[1]: bounds[1]}
+    row = np.random.default_rng(1).standard_normal(len(u0))
+    system = problem.bordered_jacobian(u0, row)
+    rhs = np.zeros(system.shape[0])
+    rhs[-1] = 1.0
+    tangent = _factor(system)(rhs)
+    tangent /= math.sqrt((problem.inner_weights * tangent) @ tangent)
+    if tangent[problem.parameter_slots[0]] < 0:
+        tangent = -tangent
+    bar = tqdm(desc=f"{point.kind}-C {model.name}", unit="pt", disable=not progress, leave=False)
+    try:
+        curve = trace(problem, u0, slots, options, progress=bar, tangent=tangent)
+    finally:
+        bar.close()
+    data = curve.point_data
+    values = np.array([u[-2:] for u in curve.points])
+    multipliers = np.array([d["eigenvalues"] for d in data])
+    from .collocation import trivial_index
+    stable = np.array([np.all(np.abs(np.delete(m, trivial_index(m))) < 1.0) for m in multipliers])
+    return Branch(kind=f"{point.kind}-C", model=model.name, free=tuple(free),
+                  state_names=model.state_names,
+                  parameters=dict(zip(model.parameter_names, base.tolist())), values=values,
+                  states=np.array([d["mean"] for d in data]), eigenvalues=multipliers,
+                  stable=stable, special_points=[],
+                  extra={"period": np.array([d["period"] for d in data]),
+                         "max": np.array([d["max"] for d in data]),
+                         "min": np.array([d["min"] for d in data])},
+                  ends=curve.ends, options=_options_dict(options, bounds=bounds))

@@ -1,0 +1,49 @@
+"""Two-parameter curves of cycle bifurcations (LPC-C, PD-C) against exact curves."""
+
+import numpy as np
+
+import bifurc as bf
+from bifurc.continuation import continue_curve, continue_cycles, continue_equilibria
+
+
+def test_fold_of_cycles_curve_of_bautin_normal_form():
+    """r' = r (mu + beta r^2 - r^4): cycles fold on mu = -beta^2 / 4 (beta > 0)."""
+    model = bf.Model.from_spec({
+        "name": "bautin_beta", "states": {"x": 0.0, "y": 0.0},
+        "parameters": {"mu": -0.5, "beta": 1.0},
+        "equations": {"x": "mu*x - y + beta*x*(x**2 + y**2) - x*(x**2 + y**2)**2",
+                      "y": "x + mu*y + beta*y*(x**2 + y**2) - y*(x**2 + y**2)**2"}})
+    eq = continue_equilibria(model, free="mu", bounds=(-1, 1), start=[0.0, 0.0])
+    cycles = continue_cycles(model, eq["H1"], bounds=(-1, 1), ntst=20, ncol=4)
+    curve = continue_curve(model, cycles["LPC1"], free=("mu", "beta"),
+                           bounds={"mu": (-1.5, 0.0), "beta": (0.2, 2.0)})
+    assert curve.kind == "LPC-C"
+    mu, beta = curve.values.T
+    np.testing.assert_allclose(mu, -beta**2 / 4, atol=1e-10)
+    assert beta.min() < 0.21 and beta.max() > 1.99  # traced across the whole window
+    radius2 = curve.extra["max"][:, 0] ** 2
+    np.testing.assert_allclose(radius2, beta / 2, rtol=1e-3)  # sampled maximum of x
+
+
+def test_period_doubling_curve(tmp_path):
+    """Cycles of radius sqrt(c) with multipliers -exp((a +- b sqrt(c)) 2 pi):
+    period doubling on a = -b sqrt(c)."""
+    model = bf.Model.from_spec({
+        "name": "hopf_pd", "states": {"x": 0.0, "y": 0.0, "z1": 0.0, "z2": 0.0},
+        "parameters": {"c": -0.5, "a": -0.4, "b": 0.5},
+        "equations": {
+            "x": "c*x - y - x*(x**2 + y**2)", "y": "x + c*y - y*(x**2 + y**2)",
+            "z1": "-0.5*z2 + a*z1 + b*(x*z1 + y*z2) - z1*(z1**2 + z2**2)",
+            "z2": "0.5*z1 + a*z2 + b*(y*z1 - x*z2) - z2*(z1**2 + z2**2)"}})
+    branches = bf.bifurcation_diagram(model, None, "c", (-0.5, 1.0), depth=1, start=np.zeros(4),
+                                      ntst=20, ncol=4)
+    curve = continue_curve(model, branches[1]["PD1"], free=("c", "a"),
+                           bounds={"c": (0.1, 1.0), "a": (-1.0, 0.0)})
+    assert curve.kind == "PD-C"
+    c, a = curve.values.T
+    np.testing.assert_allclose(a, -0.5 * np.sqrt(c), atol=1e-10)
+    np.testing.assert_allclose(curve.extra["period"], 2 * np.pi, rtol=1e-9)
+    bf.save_branches(branches + [curve], tmp_path)
+    assert bf.load_branches(tmp_path)[-1].kind == "PD-C"
+    fig = bf.plot.two_parameter([curve])
+    assert fig.axes[0].get_xlabel() == "c"
