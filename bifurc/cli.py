@@ -207,7 +207,7 @@ def command_twopar(args) -> int:
     existing = load_branches(out) if (out / "branches.json").exists() else list(diagram_branches)
     existing.append(curve)
     files = list(save_branches(existing, out))
-    same_plane = [b for b in existing if b.kind in ("LP-C", "H-C", "LPC-C", "PD-C")
+    same_plane = [b for b in existing if b.kind in ("LP-C", "H-C", "LPC-C", "PD-C", "NS-C")
                   and b.free == curve.free]
     files.append(_save_figure(plot.two_parameter(same_plane), out / "twopar.png"))
     print(curve.summary())
@@ -298,9 +298,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(run=command_diagram)
 
     sub = commands.add_parser(
-        "twopar", help="two-parameter curve (LP-C, H-C, LPC-C, PD-C) through a special point",
+        "twopar", help="two-parameter curve (LP-C, H-C, LPC-C, PD-C, NS-C) through a special point",
         description="Continue the fold curve through an LP, the Hopf curve through an H, the "
-                    "fold-of-cycles curve through an LPC or the period-doubling curve through a PD "
+                    "fold-of-cycles curve through an LPC, the period-doubling curve through a PD "
+                    "or the torus curve through an NS "
                     "of a diagram made by `bifurc diagram`, in two parameters; locate CP, BT, ZH "
                     "(fold) and BT, GH, ZH, HH (Hopf). Appends the curve to DIR/branches.json and "
                     "draws DIR/twopar.png.",

@@ -148,7 +148,8 @@ def two_parameter(branches, ax=None):
 
     styles = {"LP-C": ("tab:red", "fold (LP)"), "H-C": ("tab:blue", "Hopf (H)"),
               "LPC-C": ("tab:orange", "fold of cycles (LPC)"),
-              "PD-C": ("tab:green", "period doubling (PD)")}
+              "PD-C": ("tab:green", "period doubling (PD)"),
+              "NS-C": ("tab:purple", "torus (NS)")}
     branches = [b for b in _as_list(branches) if b.kind in styles]
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.8))

@@ -268,15 +268,12 @@ def continue_curve(model, point: SpecialPoint, free, bounds, *,
     and H-C carry their codimension-two points (CP, BT, ZH; BT, GH, ZH, HH)."""
     model = load_model(model)
     kind = getattr(point, "kind", None)
-    if kind in ("LPC", "PD"):
+    if kind in ("LPC", "PD", "NS"):
         from .cycle_curves import continue_cycle_curve
         return continue_cycle_curve(model, point, free, bounds, options=options, progress=progress)
-    if kind == "NS":
-        raise ParameterError("torus (NS-C) curves are not available yet; LP, H, LPC and PD points "
-                             "can be continued in two parameters")
     options = options or ContinuationOptions()
     if not isinstance(point, SpecialPoint) or point.kind not in ("LP", "H"):
-        raise ParameterError("two-parameter curves start from an LP, H, LPC or PD special point, "
+        raise ParameterError("two-parameter curves start from an LP, H, LPC, PD or NS point, "
                              f"got {getattr(point, 'label', point)!r}")
     if len(free) != 2 or free[0] == free[1]:
         raise ParameterError(f"`free` must name two different parameters, got {free}")

@@ -1,5 +1,5 @@
-"""Two-parameter curves of cycle bifurcations: folds of cycles (LPC-C) and
-period doublings (PD-C).
+"""Two-parameter curves of cycle bifurcations: folds of cycles (LPC-C),
+period doublings (PD-C) and tori (NS-C).
 
 Standard augmented boundary-value problems (Doedel, Govaerts & Kuznetsov,
 SIAM J. Numer. Anal. 41, 2003; AUTO-07p's ISW = 2 for periodic orbits), by the
@@ -11,6 +11,9 @@ LPC-C:
     int v . v_ref + sigma sigma_ref = 1                         (a null vector)
 PD-C:
     v' = T A(x) v,  v(1) = -v(0),  int v . v_ref = 1            (multiplier -1)
+NS-C, v = a + i b, u = (x, a, b, T, theta, alpha1, alpha2):
+    a' = T A a,  b' = T A b,  a(1) + i b(1) = e^{i theta} (a(0) + i b(0)),
+    int a . a_ref + b . b_ref = 1,  int a . b_ref - b . a_ref = 0  (multipliers e^{+-i theta})
 """
 
 from __future__ import annotations
@@ -216,13 +219,14 @@ def _doubling_vector(problem, u):
 def continue_cycle_curve(model, point, free, bounds, *,
                          options: ContinuationOptions | None = None,
                          progress: bool = False) -> Branch:
-    """Continue the fold-of-cycles (from an LPC) or period-doubling (from a PD)
-    curve through ``point`` in ``free = (name1, name2)`` within ``bounds``
-    ({name: (lo, hi)} or two pairs). Returns a Branch of kind "LPC-C" or "PD-C"
-    (``extra``: period, max, min; ``eigenvalues``: the cycle's multipliers)."""
+    """Continue the fold-of-cycles (from an LPC), period-doubling (from a PD) or
+    torus (from an NS) curve through ``point`` in ``free = (name1, name2)``
+    within ``bounds`` ({name: (lo, hi)} or two pairs). Returns a Branch of kind
+    "LPC-C", "PD-C" or "NS-C" (``extra``: period, max, min, and theta for NS-C;
+    ``eigenvalues``: the cycle's multipliers)."""
     model = load_model(model)
-    if getattr(point, "kind", None) not in ("LPC", "PD") or "profile" not in point.data:
-        raise ParameterError("cycle curves start from an LPC or PD point of a cycle branch, got "
+    if getattr(point, "kind", None) not in ("LPC", "PD", "NS") or "profile" not in point.data:
+        raise ParameterError("cycle curves start from an LPC, PD or NS point of a cycle branch, got "
                              f"{getattr(point, 'label', point)!r}")
     if len(free) != 2 or free[0] == free[1]:
         raise ParameterError(f"`free` must name two different parameters, got {free}")
@@ -237,13 +241,19 @@ def continue_cycle_curve(model, point, free, bounds, *,
             raise ParameterError(f"bounds [{lower:g}, {upper:g}] exclude the start value "
                                  f"{name} = {base[index]:g}")
     alpha = base[indices]
-    if point.kind == "LPC":
+    if point.kind == "NS":
+        angle = point.data["angle"]
+        a, b = _torus_vectors(cycle, u_cycle, angle)
+        u0 = np.concatenate([x, a, b, [point.data["period"], angle], alpha])
+        problem = TorusCurveProblem(compiled, base, indices, disc, x, a, b)
+    elif point.kind == "LPC":
         v, sigma = _fold_vector(cycle, u_cycle)
         u0 = np.concatenate([x, v, [point.data["period"], sigma], alpha])
     else:
         v, sigma = _doubling_vector(cycle, u_cycle), 0.0
         u0 = np.concatenate([x, v, [point.data["period"]], alpha])
-    problem = CycleCurveProblem(compiled, base, indices, disc, x, v, sigma, point.kind)
+    if point.kind != "NS":
+        problem = CycleCurveProblem(compiled, base, indices, disc, x, v, sigma, point.kind)
     options = options or ContinuationOptions(step_size=0.01, max_step_size=0.2, max_points=300)
     slots = {problem.parameter_slots[0]: bounds[0], problem.parameter_slots[1]: bounds[1]}
     row = np.random.default_rng(1).standard_normal(len(u0))
@@ -264,12 +274,174 @@ def continue_cycle_curve(model, point, free, bounds, *,
     multipliers = np.array([d["eigenvalues"] for d in data])
     from .collocation import trivial_index
     stable = np.array([np.all(np.abs(np.delete(m, trivial_index(m))) < 1.0) for m in multipliers])
+    extra = {"period": np.array([d["period"] for d in data]),
+             "max": np.array([d["max"] for d in data]),
+             "min": np.array([d["min"] for d in data])}
+    if point.kind == "NS":
+        extra["theta"] = np.array([d["theta"] for d in data])
     return Branch(kind=f"{point.kind}-C", model=model.name, free=tuple(free),
                   state_names=model.state_names,
                   parameters=dict(zip(model.parameter_names, base.tolist())), values=values,
                   states=np.array([d["mean"] for d in data]), eigenvalues=multipliers,
-                  stable=stable, special_points=[],
-                  extra={"period": np.array([d["period"] for d in data]),
-                         "max": np.array([d["max"] for d in data]),
-                         "min": np.array([d["min"] for d in data])},
-                  ends=curve.ends, options=_options_dict(options, bounds=bounds))
+                  stable=stable, special_points=[], extra=extra, ends=curve.ends, options=_options_dict(options, bounds=bounds))
+
+
+class TorusCurveProblem(ContinuationProblem):
+    """NS-C: u = (x, a, b, T, theta, alpha1, alpha2) (see the module docstring)."""
+
+    reuse_factorization = True
+
+    def __init__(self, compiled, base, free_indices, disc, x_ref, a_ref, b_ref):
+        self.compiled, self.kernels, self.model = compiled, compiled.kernels, compiled.model
+        self.base = np.array(base, dtype=float)
+        self.free = np.array(free_indices, dtype=np.int64)
+        self.disc = disc
+        s = disc.size
+        self.n_unknowns = 3 * s + 4
+        self.size = self.n_unknowns - 1
+        self.parameter_slots = (3 * s + 2, 3 * s + 3)
+        w = disc.weights()
+        self.inner_weights = np.concatenate([w, w, w, np.ones(4)])
+        self.phase = disc.phase_row(x_ref)
+        self.a_ref, self.b_ref = a_ref.copy(), b_ref.copy()
+        self.wrap = _wrap_mask(disc)
+        self._key = None
+
+    def unpack(self, u):
+        s = self.disc.size
+        p = self.base.copy()
+        p[self.free] = u[-2:]
+        return u[:s], u[s:2 * s], u[2 * s:3 * s], float(u[3 * s]), float(u[3 * s + 1]), p
+
+    def _blocks(self, u):
+        key = u.tobytes()
+        if key == self._key:
+            return self._cache
+        disc = self.disc
+        n, ncol, ntst = disc.n, disc.ncol, disc.ntst
+        x, a, b, period, theta, p = self.unpack(u)
+        points = disc.points(x)
+        cos, sin = math.cos(theta), math.sin(theta)
+        a_end = cos * a[:n] - sin * b[:n]
+        b_end = sin * a[:n] + cos * b[:n]
+        shape = (ntst, ncol, n)
+        rx, bxx, dTx = np.empty(shape), np.empty(shape + (ncol + 1, n)), np.empty(shape)
+        dpx, scratch = np.empty(shape + (2,)), np.empty(shape)
+        for q in range(2):
+            self.kernels.collocation_system(points, disc.h, period, p, int(self.free[q]), disc.L,
+                                            disc.D, rx, bxx, dTx, scratch)
+            dpx[..., q] = scratch
+        parts = []
+        for vector, end in ((a, a_end), (b, b_end)):
+            vpoints = np.vstack([vector.reshape(-1, n), end])
+            r, bvv, bvx = (np.empty(shape), np.empty(shape + (ncol + 1, n)),
+                           np.empty(shape + (ncol + 1, n)))
+            dT, ds, dp = np.empty(shape), np.empty(shape), np.empty(shape + (2,))
+            self.kernels.collocation_variational(points, vpoints, disc.h, period, 0.0, p,
+                                                 self.free, disc.L, disc.D, r, bvv, bvx, dT, ds,
+                                                 dp)
+            parts.append((r, bvv, bvx, dT, dp))
+        self._key = key
+        self._cache = (rx, bxx, dTx, dpx, parts, (cos, sin), (a[:n].copy(), b[:n].copy()))
+        return self._cache
+
+    def residual(self, u):
+        rx, _, _, _, parts, _, _ = self._blocks(u)
+        x, a, b, _, _, _ = self.unpack(u)
+        w = self.disc.weights()
+        return np.concatenate([rx.ravel(), parts[0][0].ravel(), parts[1][0].ravel(),
+                               [self.phase @ x, w @ (a * self.a_ref + b * self.b_ref) - 1.0,
+                                w @ (a * self.b_ref - b * self.a_ref)]])
+
+    def jacobian(self, u):
+        return self._assemble(u, None)
+
+    def bordered_jacobian(self, u, row):
+        return self._assemble(u, row)
+
+    def _assemble(self, u, row):
+        disc = self.disc
+        s, n = disc.size, disc.n
+        rx, bxx, dTx, dpx, parts, (cos, sin), (a0, b0) = self._blocks(u)
+        col_T, col_theta, col_p = 3 * s, 3 * s + 1, 3 * s + 2
+        r, c, val = [], [], []
+
+        def add(rows, cols, values):
+            r.append(np.asarray(rows))
+            c.append(np.asarray(cols))
+            val.append(np.asarray(values, dtype=float))
+
+        rows_all = np.arange(s)
+        add(disc.block_rows, disc.block_cols, bxx.ravel())
+        add(rows_all, np.full(s, col_T), dTx.ravel())
+        for q in range(2):
+            add(rows_all, np.full(s, col_p + q), dpx[..., q].ravel())
+        # d(end)/d(a0), d(end)/d(b0), d(end)/dtheta for the a and b equations
+        rotation = {0: (cos, -sin, -sin * a0 - cos * b0), 1: (sin, cos, cos * a0 - sin * b0)}
+        wrap = self.wrap
+        for k, (res, bvv, bvx, dT, dp) in enumerate(parts):
+            offset = (k + 1) * s
+            values = bvv.ravel()
+            inside = ~wrap
+            add(offset + disc.block_rows[inside], offset + disc.block_cols[inside], values[inside])
+            by_a, by_b, by_theta = rotation[k]
+            # wrapped entries refer to point 0 (columns block_cols in 0..n-1)
+            add(offset + disc.block_rows[wrap], s + disc.block_cols[wrap], by_a * values[wrap])
+            add(offset + disc.block_rows[wrap], 2 * s + disc.block_cols[wrap], by_b * values[wrap])
+            wrapped = np.zeros(s)
+            np.add.at(wrapped, disc.block_rows[wrap], values[wrap] * by_theta[disc.block_cols[wrap]])
+            add(offset + rows_all, np.full(s, col_theta), wrapped)
+            add(offset + disc.block_rows, disc.block_cols, bvx.ravel())
+            add(offset + rows_all, np.full(s, col_T), dT.ravel())
+            for q in range(2):
+                add(offset + rows_all, np.full(s, col_p + q), dp[..., q].ravel())
+        w = disc.weights()
+        line = 3 * s
+        add(np.full(s, line), np.arange(s), self.phase)
+        add(np.full(2 * s, line + 1), np.arange(s, 3 * s), np.concatenate([w * self.a_ref,
+                                                                           w * self.b_ref]))
+        add(np.full(2 * s, line + 2), np.arange(s, 3 * s), np.concatenate([w * self.b_ref,
+                                                                           -w * self.a_ref]))
+        n_rows = self.size
+        if row is not None:
+            add(np.full(self.n_unknowns, n_rows), np.arange(self.n_unknowns), row)
+            n_rows += 1
+        return sps.csc_matrix((np.concatenate(val), (np.concatenate(r), np.concatenate(c))),
+                              shape=(n_rows, self.n_unknowns))
+
+    def accept(self, u, tangent):
+        x, a, b, _, _, _ = self.unpack(u)
+        self.phase = self.disc.phase_row(x)
+        size = self.disc.weights() @ (a**2 + b**2)
+        self.a_ref, self.b_ref = a / size, b / size  # the current point stays a solution
+
+    def point_data(self, u):
+        x, _, _, period, theta, _ = self.unpack(u)
+        _, bxx, *_ = self._blocks(u)
+        maximum, minimum, mean = orbit_statistics(self.disc, x)
+        return {"eigenvalues": floquet_multipliers(transfer_matrices(bxx, self.disc.n)),
+                "period": period, "theta": theta, "max": maximum, "min": minimum, "mean": mean}
+
+
+def _torus_vectors(problem, u, angle):
+    """a + i b: the Floquet eigenfunction of the multiplier e^{i angle}, normalised."""
+    disc = problem.disc
+    n, ncol, ntst = disc.n, disc.ncol, disc.ntst
+    _, blocks, _, _ = problem._system(u)
+    square = blocks.reshape(ntst, ncol * n, (ncol + 1) * n)
+    propagate = np.linalg.solve(square[:, :, n:], -square[:, :, :n])
+    monodromy = np.eye(n)
+    for j in range(ntst):
+        monodromy = propagate[j, -n:, :] @ monodromy
+    values, vectors = np.linalg.eig(monodromy)
+    points = [vectors[:, np.argmin(np.abs(values - np.exp(1j * angle)))]]
+    for j in range(ntst):
+        points.extend((propagate[j] @ points[-1]).reshape(ncol, n))
+    v = np.array(points[:-1]).ravel()
+    w = disc.weights()
+    # rotate so that int a . b = 0 and normalise int |a|^2 + |b|^2 = 1
+    a, b = v.real, v.imag
+    phi = 0.5 * math.atan2(-2 * (w @ (a * b)), w @ (a * a) - w @ (b * b))
+    v = v * np.exp(1j * phi)
+    v /= math.sqrt(w @ (np.abs(v) ** 2))
+    return v.real, v.imag

@@ -47,3 +47,25 @@ def test_period_doubling_curve(tmp_path):
     assert bf.load_branches(tmp_path)[-1].kind == "PD-C"
     fig = bf.plot.two_parameter([curve])
     assert fig.axes[0].get_xlabel() == "c"
+
+
+def test_torus_curve():
+    """Cycles of radius sqrt(c) with a transverse focus of rate a + b c and
+    frequency 0.3: Neimark-Sacker on a = -b c, rotation angle 2 pi 0.3."""
+    model = bf.Model.from_spec({
+        "name": "hopf_ns", "states": {"x": 0.0, "y": 0.0, "z1": 0.0, "z2": 0.0},
+        "parameters": {"c": -0.5, "a": -0.3, "b": 0.5},
+        "equations": {
+            "x": "c*x - y - x*(x**2 + y**2)", "y": "x + c*y - y*(x**2 + y**2)",
+            "z1": "(a + b*(x**2 + y**2))*z1 - 0.3*z2 - z1*(z1**2 + z2**2)",
+            "z2": "0.3*z1 + (a + b*(x**2 + y**2))*z2 - z2*(z1**2 + z2**2)"}})
+    branches = bf.bifurcation_diagram(model, None, "c", (-0.5, 1.0), depth=1, follow=("H",),
+                                      start=np.zeros(4), ntst=20, ncol=4)
+    torus = branches[1]["NS1"]
+    assert abs(torus.parameters["c"] - 0.6) < 1e-8
+    curve = continue_curve(model, torus, free=("c", "a"), bounds={"c": (0.1, 1.0), "a": (-1.0, 0.0)})
+    assert curve.kind == "NS-C"
+    c, a = curve.values.T
+    np.testing.assert_allclose(a, -0.5 * c, atol=1e-10)
+    np.testing.assert_allclose(curve.extra["theta"], 0.6 * np.pi, atol=1e-9)
+    assert c.min() < 0.11 and c.max() > 0.99
