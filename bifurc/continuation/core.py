@@ -179,7 +179,11 @@ def tangent_at(problem: ContinuationProblem, u, previous_tangent, solver=None) -
     rhs = np.zeros(system.shape[0])
     rhs[-1] = 1.0
     if solver is None:
-        t = _factor(system)(rhs)
+        try:
+            t = _factor(system)(rhs)
+        except NewtonFailure:  # exactly singular (a branch point hit by the root finder)
+            dense = system.toarray() if sps.issparse(system) else system
+            t = np.linalg.lstsq(dense, rhs, rcond=None)[0]
     else:
         t = solver(rhs)
         for _ in range(2):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sps
+import scipy.sparse.linalg as spla
 from tqdm.auto import tqdm
 
 from ..codegen import compile_model, parameter_vector
@@ -37,6 +38,37 @@ from .equilibria import _bounds_for, _label_points, _options_dict, frequency_dat
 from .normal_forms import hopf_eigenvectors
 
 
+def _permutation_parity(permutation) -> int:
+    seen = np.zeros(len(permutation), dtype=bool)
+    parity = 1
+    for start in range(len(permutation)):
+        if seen[start]:
+            continue
+        length, j = 0, start
+        while not seen[j]:
+            seen[j] = True
+            j = permutation[j]
+            length += 1
+        if length % 2 == 0:
+            parity = -parity
+    return parity
+
+
+def _scaled_determinant(matrix) -> float:
+    """sign(det M) |det M|^(1/N): continuous, bounded, and zero exactly where
+    det M is (the branch-point test function of the bordered Jacobian)."""
+    try:
+        lu = spla.splu(sps.csc_matrix(matrix), permc_spec="MMD_AT_PLUS_A")
+    except RuntimeError:  # exactly singular (e.g. the Hopf point the branch starts from)
+        return 0.0
+    diagonal = lu.U.diagonal()
+    if np.any(diagonal == 0):
+        return 0.0
+    sign = np.prod(np.sign(diagonal)) * _permutation_parity(lu.perm_r) * _permutation_parity(
+        lu.perm_c)
+    return float(sign * math.exp(np.mean(np.log(np.abs(diagonal)))))
+
+
 def _pair_product(values, combine):
     total = 1.0 + 0j
     for i in range(len(values)):
@@ -49,7 +81,7 @@ class CycleProblem(ContinuationProblem):
     """Periodic orbits of x' = f(x, p) continued in p[free_index] (LC-C)."""
 
     def __init__(self, compiled, base, free_index, disc: Discretisation, reference,
-                 max_period=math.inf, adapt_mesh: bool = True):
+                 max_period=math.inf, adapt_mesh: bool = True, detect_branch_points: bool = False):
         self.compiled = compiled
         self.model = compiled.model
         self.kernels = compiled.kernels
@@ -57,6 +89,7 @@ class CycleProblem(ContinuationProblem):
         self.free_index = free_index
         self.max_period = max_period
         self.adapt_mesh = adapt_mesh
+        self.detect_branch_points = detect_branch_points
         self._set_discretisation(disc, reference)
 
     def _set_discretisation(self, disc, reference):
@@ -130,9 +163,12 @@ class CycleProblem(ContinuationProblem):
     def test_functions(self, u, tangent):
         mu = self.multipliers(u)
         others = np.delete(mu, trivial_index(mu))
-        return {"LPC": float(tangent[-1]),
-                "PD": float(np.prod(mu + 1.0).real),
-                "NS": _pair_product(others, lambda a, b: (a * b - 1.0) / (1.0 + abs(a * b)))}
+        tests = {"LPC": float(tangent[-1]),
+                 "PD": float(np.prod(mu + 1.0).real),
+                 "NS": _pair_product(others, lambda a, b: (a * b - 1.0) / (1.0 + abs(a * b)))}
+        if self.detect_branch_points:
+            tests["BPC"] = _scaled_determinant(self.bordered_jacobian(u, self.inner_weights * tangent))
+        return tests
 
     def classify(self, name, u, tangent):
         mu = self.multipliers(u)
@@ -156,6 +192,8 @@ class CycleProblem(ContinuationProblem):
             if pair is None or abs(pair[0].imag) < 1e-6:
                 return None  # neutral saddle cycle
             return "NS", {**data, "angle": float(abs(np.angle(pair[0])))}
+        if name == "BPC":
+            return "BPC", data
         return name, data
 
     def point_data(self, u):
@@ -330,7 +368,7 @@ def _doubled_start(model, point, compiled, free_index):
 def continue_cycles(model, start, free: str | None = None, bounds=None, *, ntst: int = 50,
                     ncol: int = 4, options: ContinuationOptions | None = None,
                     max_period: float | None = None, adapt_mesh: bool = True,
-                    progress: bool = False) -> Branch:
+                    detect_branch_points: bool = False, progress: bool = False) -> Branch:
     """Continue the limit cycles born at a Hopf point (LC-C).
 
     Parameters
@@ -344,14 +382,17 @@ def continue_cycles(model, start, free: str | None = None, bounds=None, *, ntst:
     max_period : stop when the period exceeds it (default 50 times the Hopf
         period): the branch then approaches a homoclinic orbit
     adapt_mesh : redistribute the mesh to equidistribute the collocation error
-        after every accepted point
+        (every third accepted point)
+    detect_branch_points : also locate branch points of cycles (BPC: sign
+        changes of det [DF; t^T]); off by default, since it costs one more sparse
+        factorisation per point and BPCs need a symmetry to occur at all
 
     Returns a Branch of kind "LC-C": ``values`` the parameter, ``eigenvalues``
     the Floquet multipliers (sorted by modulus), ``stable`` (non-trivial
     multipliers inside the unit circle), ``states`` the mean of each state over
     the period, and ``extra``: ``period``, ``frequency_hz``, ``max``, ``min``,
     ``mesh``, ``profile`` (the orbit at the representation points); special
-    points LPC, PD, NS.
+    points LPC, PD, NS (and BPC on request).
     """
     model = load_model(model)
     from_hopf = isinstance(start, SpecialPoint) and start.kind == "H"
@@ -391,7 +432,8 @@ def continue_cycles(model, start, free: str | None = None, bounds=None, *, ntst:
         raise ParameterError(f"bounds [{lower:g}, {upper:g}] exclude the start value "
                              f"{free} = {base[free_index]:g}")
     problem = CycleProblem(compiled, base, free_index, disc, reference,
-                           max_period=max_period or 50 * period0, adapt_mesh=adapt_mesh)
+                           max_period=max_period or 50 * period0, adapt_mesh=adapt_mesh,
+                           detect_branch_points=detect_branch_points)
     if tangent is None:
         tangent = _cycle_tangent(problem, u0)
     tangent = tangent / math.sqrt((problem.inner_weights * tangent) @ tangent)

@@ -197,3 +197,20 @@ def test_period_blow_up_near_homoclinic_stops_with_message():
     assert "homoclinic" in branch.ends[-1]["message"]
     assert branch.extra["period"].max() > 100.0
     assert len(branch) > 5
+
+
+def test_branch_point_of_cycles_on_request():
+    """A z -> -z symmetric cycle family: the transverse multiplier
+    exp((a + b c) 2 pi) crosses +1 at c = -a / b = 0.6, a pitchfork of cycles."""
+    model = model_from("hopf_bpc", {"x": 0.0, "y": 0.0, "z": 0.0},
+                       {"x": "c*x - y - x*(x**2 + y**2)", "y": "x + c*y - y*(x**2 + y**2)",
+                        "z": "(a + b*(x**2 + y**2))*z - z**3"},
+                       {"c": -0.5, "a": -0.3, "b": 0.5})
+    eq = continue_equilibria(model, free="c", bounds=(-0.5, 1), start=np.zeros(3))
+    plain = continue_cycles(model, eq["H1"], bounds=(-0.5, 1), ntst=20, ncol=4)
+    assert not plain.special_points  # BPC detection is off by default
+    branch = continue_cycles(model, eq["H1"], bounds=(-0.5, 1), ntst=20, ncol=4,
+                             detect_branch_points=True)
+    bpc = only(branch, "BPC")
+    assert abs(bpc.parameters["c"] - 0.6) < 1e-8
+    assert np.sort(np.abs(bpc.eigenvalues - 1))[1] < 1e-6  # a second multiplier at 1
