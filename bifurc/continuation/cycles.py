@@ -134,22 +134,38 @@ class CycleProblem(ContinuationProblem):
     def bordered_jacobian(self, u, row):
         return self._assemble(u, row)
 
+    def _pattern(self, bordered: bool):
+        """CSC structure of DF (or [DF; row]) and the permutation that puts the
+        entries, listed as blocks, T column, parameter column, phase row (, row),
+        into CSC order; it depends only on n, NTST and NCOL, so it is computed once."""
+        key = (bordered, self.disc.n, self.disc.ntst, self.disc.ncol)  # not the mesh values
+        if getattr(self, "_pattern_key", {}).get(bordered) != key:
+            disc = self.disc
+            size = disc.size
+            rows = [disc.block_rows, disc.column_rows, disc.column_rows, np.full(size, size)]
+            cols = [disc.block_cols, np.full(size, size), np.full(size, size + 1), np.arange(size)]
+            if bordered:
+                rows.append(np.full(size + 2, size + 1))
+                cols.append(np.arange(size + 2))
+            rows, cols = np.concatenate(rows), np.concatenate(cols)
+            shape = (size + 1 + bordered, size + 2)
+            positions = sps.csc_matrix((np.arange(1, len(rows) + 1, dtype=float), (rows, cols)),
+                                       shape=shape)
+            positions.sort_indices()
+            order = positions.data.astype(np.int64) - 1
+            self._pattern_key = {**getattr(self, "_pattern_key", {}), bordered: key}
+            self._patterns = {**getattr(self, "_patterns", {}),
+                              bordered: (order, positions.indices, positions.indptr, shape)}
+        return self._patterns[bordered]
+
     def _assemble(self, u, row):
         """Sparse DF(u), with ``row`` appended as a last row when given."""
-        disc = self.disc
         _, blocks, d_period, d_parameter = self._system(u)
-        size = disc.size
-        rows = [disc.block_rows, disc.column_rows, disc.column_rows, np.full(size, size)]
-        cols = [disc.block_cols, np.full(size, size), np.full(size, size + 1), np.arange(size)]
         values = [blocks.ravel(), d_period, d_parameter, self.phase]
-        n_rows = size + 1
         if row is not None:
-            rows.append(np.full(size + 2, size + 1))
-            cols.append(np.arange(size + 2))
             values.append(row)
-            n_rows += 1
-        return sps.csc_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
-                              shape=(n_rows, size + 2))
+        order, indices, indptr, shape = self._pattern(row is not None)
+        return sps.csc_matrix((np.concatenate(values)[order], indices, indptr), shape=shape)
 
     def multipliers(self, u):
         key = u.tobytes()
