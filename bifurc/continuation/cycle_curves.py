@@ -14,6 +14,7 @@ PD-C:
 NS-C, v = a + i b, u = (x, a, b, T, theta, alpha1, alpha2):
     a' = T A a,  b' = T A b,  a(1) + i b(1) = e^{i theta} (a(0) + i b(0)),
     int a . a_ref + b . b_ref = 1,  int a . b_ref - b . a_ref = 0  (multipliers e^{+-i theta})
+    with the strong resonances R1-R4 (theta = 0, pi, 2 pi/3, pi/2) located on it.
 """
 
 from __future__ import annotations
@@ -279,11 +280,15 @@ def continue_cycle_curve(model, point, free, bounds, *,
              "min": np.array([d["min"] for d in data])}
     if point.kind == "NS":
         extra["theta"] = np.array([d["theta"] for d in data])
+    from .equilibria import _label_points
+    means = np.array([d["mean"] for d in data])
+    specials = _label_points(model, f"{point.kind}-C", tuple(free), (values, means, multipliers),
+                             curve.events, base)
     return Branch(kind=f"{point.kind}-C", model=model.name, free=tuple(free),
                   state_names=model.state_names,
                   parameters=dict(zip(model.parameter_names, base.tolist())), values=values,
-                  states=np.array([d["mean"] for d in data]), eigenvalues=multipliers,
-                  stable=stable, special_points=[], extra=extra, ends=curve.ends, options=_options_dict(options, bounds=bounds))
+                  states=means, eigenvalues=multipliers,
+                  stable=stable, special_points=specials, extra=extra, ends=curve.ends, options=_options_dict(options, bounds=bounds))
 
 
 class TorusCurveProblem(ContinuationProblem):
@@ -414,6 +419,17 @@ class TorusCurveProblem(ContinuationProblem):
         self.phase = self.disc.phase_row(x)
         size = self.disc.weights() @ (a**2 + b**2)
         self.a_ref, self.b_ref = a / size, b / size  # the current point stays a solution
+
+    #: strong resonances e^{i theta} with theta = 2 pi / k (Kuznetsov 2004, Sec. 9.5)
+    RESONANCES = {"R1": 0.0, "R2": math.pi, "R3": 2 * math.pi / 3, "R4": math.pi / 2}
+
+    def test_functions(self, u, tangent):
+        theta = abs(math.remainder(self.unpack(u)[4], 2 * math.pi))  # the angle in [0, pi]
+        return {name: theta - value if value else math.sin(self.unpack(u)[4])
+                for name, value in self.RESONANCES.items()}
+
+    def classify(self, name, u, tangent):
+        return name, {"theta": self.unpack(u)[4], "period": self.unpack(u)[3]}
 
     def point_data(self, u):
         x, _, _, period, theta, _ = self.unpack(u)

@@ -232,7 +232,9 @@ def _label_points(model, kind, free, branch_arrays, events, base):
         parameters = dict(zip(model.parameter_names, base.tolist()))
         for name, value in zip(free, values[event.index]):
             parameters[name] = float(value)
-        points.append(SpecialPoint(f"{event.kind}{counts[event.kind]}", event.kind, event.index,
+        separator = "_" if event.kind[-1].isdigit() else ""  # R4_1, not R41
+        points.append(SpecialPoint(f"{event.kind}{separator}{counts[event.kind]}", event.kind,
+                                   event.index,
                                    parameters, states[event.index], eigenvalues[event.index],
                                    event.data, model.name, kind, tuple(free)))
     return points

@@ -69,3 +69,23 @@ def test_torus_curve():
     np.testing.assert_allclose(a, -0.5 * c, atol=1e-10)
     np.testing.assert_allclose(curve.extra["theta"], 0.6 * np.pi, atol=1e-9)
     assert c.min() < 0.11 and c.max() > 0.99
+
+
+def test_strong_resonances_on_torus_curve():
+    """With the transverse rotation rate nu free, the torus curve c = 0.6 has
+    rotation angle 2 pi nu: 1:4 and 1:3 resonances at nu = 1/4 and 1/3."""
+    model = bf.Model.from_spec({
+        "name": "hopf_ns_nu", "states": {"x": 0.0, "y": 0.0, "z1": 0.0, "z2": 0.0},
+        "parameters": {"c": -0.5, "a": -0.3, "b": 0.5, "nu": 0.3},
+        "equations": {
+            "x": "c*x - y - x*(x**2 + y**2)", "y": "x + c*y - y*(x**2 + y**2)",
+            "z1": "(a + b*(x**2 + y**2))*z1 - nu*z2 - z1*(z1**2 + z2**2)",
+            "z2": "nu*z1 + (a + b*(x**2 + y**2))*z2 - z2*(z1**2 + z2**2)"}})
+    branches = bf.bifurcation_diagram(model, None, "c", (-0.5, 1.0), depth=1, follow=("H",),
+                                      start=np.zeros(4), ntst=20, ncol=4)
+    curve = continue_curve(model, branches[1]["NS1"], free=("nu", "c"),
+                           bounds={"nu": (0.2, 0.45), "c": (0.1, 1.0)})
+    assert [p.label for p in curve.special_points] == ["R4_1", "R3_1"]
+    assert abs(curve["R4_1"].parameters["nu"] - 0.25) < 1e-9
+    assert abs(curve["R3_1"].parameters["nu"] - 1 / 3) < 1e-9
+    np.testing.assert_allclose(curve.parameter("c"), 0.6, atol=1e-10)
