@@ -15,6 +15,11 @@ NS-C, v = a + i b, u = (x, a, b, T, theta, alpha1, alpha2):
     a' = T A a,  b' = T A b,  a(1) + i b(1) = e^{i theta} (a(0) + i b(0)),
     int a . a_ref + b . b_ref = 1,  int a . b_ref - b . a_ref = 0  (multipliers e^{+-i theta})
     with the strong resonances R1-R4 (theta = 0, pi, 2 pi/3, pi/2) located on it.
+
+On every curve, the points where a second multiplier condition holds are
+located too (test functions on the multipliers left after removing the trivial
+one and the curve's own): LPPD (fold-flip), LPNS (fold-Neimark-Sacker), PDNS
+(flip-Neimark-Sacker) and NSNS (double Neimark-Sacker).
 """
 
 from __future__ import annotations
@@ -34,6 +39,52 @@ from .collocation import (Discretisation, floquet_multipliers, orbit_statistics,
 from .core import ContinuationOptions, ContinuationProblem, _factor, trace
 from .cycles import CycleProblem
 from .equilibria import _options_dict
+
+
+def _remove_closest(values, targets):
+    """values without, for each target, the element closest to it."""
+    values = list(values)
+    for target in targets:
+        values.pop(int(np.argmin([abs(v - target) for v in values])))
+    return np.array(values)
+
+
+def _pair_product(values):
+    total = 1.0 + 0j
+    for i in range(len(values)):
+        for j in range(i + 1, len(values)):
+            total *= (values[i] * values[j] - 1.0) / (1.0 + abs(values[i] * values[j]))
+    return float(total.real)
+
+
+def _meeting_tests(others, names):
+    """Test functions for a second multiplier condition among the remaining
+    multipliers: another at 1 (LP), at -1 (PD), a complex pair on the circle (NS)."""
+    tests = {}
+    if "LP" in names:
+        tests[names["LP"]] = float(np.prod(others - 1.0).real)
+    if "PD" in names:
+        tests[names["PD"]] = float(np.prod(others + 1.0).real)
+    if "NS" in names:
+        tests[names["NS"]] = _pair_product(others)
+    return tests
+
+
+def _complex_pair_on_circle(others) -> bool:
+    best, pair = math.inf, None
+    for i in range(len(others)):
+        for j in range(i + 1, len(others)):
+            value = abs(others[i] * others[j] - 1.0)
+            if value < best:
+                best, pair = value, (others[i], others[j])
+    return pair is not None and abs(pair[0].imag) > 1e-6
+
+
+#: codimension-two points where a second multiplier condition meets the curve's
+#: own (Kuznetsov 2004, ch. 9): fold-flip LPPD, fold-Neimark-Sacker LPNS,
+#: flip-Neimark-Sacker PDNS, double Neimark-Sacker NSNS
+MEETINGS = {"LPC": {"PD": "LPPD", "NS": "LPNS"}, "PD": {"LP": "LPPD", "NS": "PDNS"},
+            "NS": {"LP": "LPNS", "PD": "PDNS", "NS": "NSNS"}}
 
 
 def _wrap_mask(disc: Discretisation) -> np.ndarray:
@@ -162,6 +213,25 @@ class CycleCurveProblem(ContinuationProblem):
         return sps.csc_matrix((np.concatenate(val), (np.concatenate(r), np.concatenate(c))),
                               shape=(n_rows, self.n_unknowns))
 
+    def multipliers(self, u):
+        key = u.tobytes()
+        if getattr(self, "_mu_key", None) != key:
+            _, bxx, *_ = self._blocks(u)
+            self._mu_key, self._mu = key, floquet_multipliers(transfer_matrices(bxx, self.disc.n))
+        return self._mu
+
+    def _others(self, u):
+        mu = self.multipliers(u)
+        return _remove_closest(mu, [1.0, 1.0] if self.kind == "LPC" else [1.0, -1.0])
+
+    def test_functions(self, u, tangent):
+        return _meeting_tests(self._others(u), MEETINGS[self.kind])
+
+    def classify(self, name, u, tangent):
+        if name.endswith("NS") and not _complex_pair_on_circle(self._others(u)):
+            return None  # a real pair mu, 1/mu: not a torus condition
+        return name, {"period": self.unpack(u)[2]}
+
     def accept(self, u, tangent):
         x, v, _, sigma, _ = self.unpack(u)
         self.phase = self.disc.phase_row(x)
@@ -170,10 +240,9 @@ class CycleCurveProblem(ContinuationProblem):
 
     def point_data(self, u):
         x, _, period, _, p = self.unpack(u)
-        _, bxx, *_ = self._blocks(u)
         maximum, minimum, mean = orbit_statistics(self.disc, x)
-        return {"eigenvalues": floquet_multipliers(transfer_matrices(bxx, self.disc.n)),
-                "period": period, "max": maximum, "min": minimum, "mean": mean}
+        return {"eigenvalues": self.multipliers(u), "period": period, "max": maximum,
+                "min": minimum, "mean": mean}
 
 
 def _cycle_at(model, point, compiled, free_index):
@@ -423,20 +492,34 @@ class TorusCurveProblem(ContinuationProblem):
     #: strong resonances e^{i theta} with theta = 2 pi / k (Kuznetsov 2004, Sec. 9.5)
     RESONANCES = {"R1": 0.0, "R2": math.pi, "R3": 2 * math.pi / 3, "R4": math.pi / 2}
 
+    def multipliers(self, u):
+        key = u.tobytes()
+        if getattr(self, "_mu_key", None) != key:
+            _, bxx, *_ = self._blocks(u)
+            self._mu_key, self._mu = key, floquet_multipliers(transfer_matrices(bxx, self.disc.n))
+        return self._mu
+
+    def _others(self, u):
+        theta = self.unpack(u)[4]
+        return _remove_closest(self.multipliers(u), [1.0, np.exp(1j * theta), np.exp(-1j * theta)])
+
     def test_functions(self, u, tangent):
         theta = abs(math.remainder(self.unpack(u)[4], 2 * math.pi))  # the angle in [0, pi]
-        return {name: theta - value if value else math.sin(self.unpack(u)[4])
-                for name, value in self.RESONANCES.items()}
+        tests = {name: theta - value if value else math.sin(self.unpack(u)[4])
+                 for name, value in self.RESONANCES.items()}
+        tests.update(_meeting_tests(self._others(u), MEETINGS["NS"]))
+        return tests
 
     def classify(self, name, u, tangent):
+        if name == "NSNS" and not _complex_pair_on_circle(self._others(u)):
+            return None
         return name, {"theta": self.unpack(u)[4], "period": self.unpack(u)[3]}
 
     def point_data(self, u):
         x, _, _, period, theta, _ = self.unpack(u)
-        _, bxx, *_ = self._blocks(u)
         maximum, minimum, mean = orbit_statistics(self.disc, x)
-        return {"eigenvalues": floquet_multipliers(transfer_matrices(bxx, self.disc.n)),
-                "period": period, "theta": theta, "max": maximum, "min": minimum, "mean": mean}
+        return {"eigenvalues": self.multipliers(u), "period": period, "theta": theta,
+                "max": maximum, "min": minimum, "mean": mean}
 
 
 def _torus_vectors(problem, u, angle):

@@ -89,3 +89,29 @@ def test_strong_resonances_on_torus_curve():
     assert abs(curve["R4_1"].parameters["nu"] - 0.25) < 1e-9
     assert abs(curve["R3_1"].parameters["nu"] - 1 / 3) < 1e-9
     np.testing.assert_allclose(curve.parameter("c"), 0.6, atol=1e-10)
+
+
+def test_flip_neimark_sacker_on_period_doubling_curve():
+    """The Mobius-twisted block (PD on a = -b sqrt(c)) plus a transverse focus
+    with rate d + e c (NS on c = -d / e = 0.5): the PD curve meets the torus
+    condition at c = 0.5, a = -0.5 sqrt(0.5) (PDNS)."""
+    model = bf.Model.from_spec({
+        "name": "pd_ns", "states": {"x": 0.0, "y": 0.0, "z1": 0.0, "z2": 0.0, "w1": 0.0,
+                                    "w2": 0.0},
+        "parameters": {"c": -0.5, "a": -0.4, "b": 0.5, "d": -0.25, "e": 0.5},
+        "equations": {
+            "x": "c*x - y - x*(x**2 + y**2)", "y": "x + c*y - y*(x**2 + y**2)",
+            "z1": "-0.5*z2 + a*z1 + b*(x*z1 + y*z2) - z1*(z1**2 + z2**2)",
+            "z2": "0.5*z1 + a*z2 + b*(y*z1 - x*z2) - z2*(z1**2 + z2**2)",
+            "w1": "(d + e*(x**2 + y**2))*w1 - 0.3*w2 - w1*(w1**2 + w2**2)",
+            "w2": "0.3*w1 + (d + e*(x**2 + y**2))*w2 - w2*(w1**2 + w2**2)"}})
+    branches = bf.bifurcation_diagram(model, None, "c", (-0.5, 1.0), depth=1, follow=("H",),
+                                      start=np.zeros(6), ntst=20, ncol=4)
+    cycles = branches[1]
+    assert {p.kind for p in cycles.special_points} == {"NS", "PD"}
+    curve = continue_curve(model, cycles["PD1"], free=("c", "a"),
+                           bounds={"c": (0.1, 1.0), "a": (-1.0, 0.0)})
+    pdns = [p for p in curve.special_points if p.kind == "PDNS"]
+    assert len(pdns) == 1, curve.summary()
+    assert abs(pdns[0].parameters["c"] - 0.5) < 1e-8
+    assert abs(pdns[0].parameters["a"] + 0.5 * np.sqrt(0.5)) < 1e-8
