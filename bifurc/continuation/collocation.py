@@ -185,6 +185,27 @@ def transfer_matrices(blocks, n: int):
     return solved[:, -n:, :]
 
 
+def floquet_eigenfunction(blocks, n: int, multiplier: complex) -> np.ndarray:
+    """The solution xi of the discretised variational equation with
+    xi(1) = mu xi(0) for the multiplier closest to ``multiplier``, at the
+    NTST*NCOL representation points (complex array of shape (NTST*NCOL, n)).
+
+    Its initial value is the eigenvector of the monodromy matrix (formed here:
+    only one, moderately sized multiplier is needed), propagated interval by
+    interval with the condensed collocation equations."""
+    ntst, ncol = blocks.shape[0], blocks.shape[1]
+    square = blocks.reshape(ntst, ncol * n, (ncol + 1) * n)
+    propagate = np.linalg.solve(square[:, :, n:], -square[:, :, :n])
+    monodromy = np.eye(n)
+    for j in range(ntst):
+        monodromy = propagate[j, -n:, :] @ monodromy
+    values, vectors = np.linalg.eig(monodromy)
+    points = [vectors[:, np.argmin(np.abs(values - multiplier))]]
+    for j in range(ntst):
+        points.extend((propagate[j] @ points[-1]).reshape(ncol, n))
+    return np.array(points[:-1])
+
+
 def floquet_multipliers(G, segments: int = 5):
     """Eigenvalues of G_{N-1} ... G_0 without forming the product (see module doc).
 
@@ -240,4 +261,4 @@ def orbit_statistics(disc: Discretisation, x_flat, per_interval: int = 8):
 
 
 __all__ = ["Discretisation", "lagrange_tables", "transfer_matrices", "floquet_multipliers",
-           "trivial_index", "orbit_statistics"]
+           "floquet_eigenfunction", "trivial_index", "orbit_statistics"]

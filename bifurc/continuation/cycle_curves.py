@@ -34,10 +34,10 @@ from ..codegen import compile_model, parameter_vector
 from ..errors import ParameterError
 from ..model_files import load_model
 from .branch import Branch
-from .collocation import (Discretisation, floquet_multipliers, orbit_statistics,
-                          transfer_matrices)
+from .collocation import (Discretisation, floquet_eigenfunction, floquet_multipliers,
+                          orbit_statistics, transfer_matrices)
 from .core import ContinuationOptions, ContinuationProblem, _factor, trace
-from .cycles import CycleProblem
+from .cycles import CycleProblem, pair_product, torus_factor, torus_pair
 from .equilibria import _options_dict
 
 
@@ -49,14 +49,6 @@ def _remove_closest(values, targets):
     return np.array(values)
 
 
-def _pair_product(values):
-    total = 1.0 + 0j
-    for i in range(len(values)):
-        for j in range(i + 1, len(values)):
-            total *= (values[i] * values[j] - 1.0) / (1.0 + abs(values[i] * values[j]))
-    return float(total.real)
-
-
 def _meeting_tests(others, names):
     """Test functions for a second multiplier condition among the remaining
     multipliers: another at 1 (LP), at -1 (PD), a complex pair on the circle (NS)."""
@@ -66,18 +58,8 @@ def _meeting_tests(others, names):
     if "PD" in names:
         tests[names["PD"]] = float(np.prod(others + 1.0).real)
     if "NS" in names:
-        tests[names["NS"]] = _pair_product(others)
+        tests[names["NS"]] = pair_product(others, torus_factor)
     return tests
-
-
-def _complex_pair_on_circle(others) -> bool:
-    best, pair = math.inf, None
-    for i in range(len(others)):
-        for j in range(i + 1, len(others)):
-            value = abs(others[i] * others[j] - 1.0)
-            if value < best:
-                best, pair = value, (others[i], others[j])
-    return pair is not None and abs(pair[0].imag) > 1e-6
 
 
 #: codimension-two points where a second multiplier condition meets the curve's
@@ -228,7 +210,7 @@ class CycleCurveProblem(ContinuationProblem):
         return _meeting_tests(self._others(u), MEETINGS[self.kind])
 
     def classify(self, name, u, tangent):
-        if name.endswith("NS") and not _complex_pair_on_circle(self._others(u)):
+        if name.endswith("NS") and torus_pair(self._others(u)) is None:
             return None  # a real pair mu, 1/mu: not a torus condition
         return name, {"period": self.unpack(u)[2]}
 
@@ -270,20 +252,9 @@ def _fold_vector(problem, u):
 
 def _doubling_vector(problem, u):
     """v with v(1) = -v(0): the Floquet eigenfunction of the multiplier -1."""
-    disc = problem.disc
-    n, ncol, ntst = disc.n, disc.ncol, disc.ntst
     _, blocks, _, _ = problem._system(u)
-    square = blocks.reshape(ntst, ncol * n, (ncol + 1) * n)
-    propagate = np.linalg.solve(square[:, :, n:], -square[:, :, :n])
-    monodromy = np.eye(n)
-    for j in range(ntst):
-        monodromy = propagate[j, -n:, :] @ monodromy
-    values, vectors = np.linalg.eig(monodromy)
-    points = [vectors[:, np.argmin(np.abs(values + 1.0))].real]
-    for j in range(ntst):
-        points.extend((propagate[j] @ points[-1]).reshape(ncol, n))
-    v = np.array(points[:-1]).ravel()
-    return v / math.sqrt(disc.weights() @ v**2)
+    v = floquet_eigenfunction(blocks, problem.disc.n, -1.0).real.ravel()
+    return v / math.sqrt(problem.disc.weights() @ v**2)
 
 
 def continue_cycle_curve(model, point, free, bounds, *,
@@ -511,7 +482,7 @@ class TorusCurveProblem(ContinuationProblem):
         return tests
 
     def classify(self, name, u, tangent):
-        if name == "NSNS" and not _complex_pair_on_circle(self._others(u)):
+        if name == "NSNS" and torus_pair(self._others(u)) is None:
             return None
         return name, {"theta": self.unpack(u)[4], "period": self.unpack(u)[3]}
 
@@ -525,18 +496,8 @@ class TorusCurveProblem(ContinuationProblem):
 def _torus_vectors(problem, u, angle):
     """a + i b: the Floquet eigenfunction of the multiplier e^{i angle}, normalised."""
     disc = problem.disc
-    n, ncol, ntst = disc.n, disc.ncol, disc.ntst
     _, blocks, _, _ = problem._system(u)
-    square = blocks.reshape(ntst, ncol * n, (ncol + 1) * n)
-    propagate = np.linalg.solve(square[:, :, n:], -square[:, :, :n])
-    monodromy = np.eye(n)
-    for j in range(ntst):
-        monodromy = propagate[j, -n:, :] @ monodromy
-    values, vectors = np.linalg.eig(monodromy)
-    points = [vectors[:, np.argmin(np.abs(values - np.exp(1j * angle)))]]
-    for j in range(ntst):
-        points.extend((propagate[j] @ points[-1]).reshape(ncol, n))
-    v = np.array(points[:-1]).ravel()
+    v = floquet_eigenfunction(blocks, disc.n, np.exp(1j * angle)).ravel()
     w = disc.weights()
     # rotate so that int a . b = 0 and normalise int |a|^2 + |b|^2 = 1
     a, b = v.real, v.imag

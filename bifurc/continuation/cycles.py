@@ -30,8 +30,8 @@ from ..codegen import compile_model, parameter_vector
 from ..errors import ParameterError
 from ..model_files import load_model
 from .branch import Branch, SpecialPoint
-from .collocation import (Discretisation, floquet_multipliers, orbit_statistics,
-                          transfer_matrices, trivial_index)
+from .collocation import (Discretisation, floquet_eigenfunction, floquet_multipliers,
+                          orbit_statistics, transfer_matrices, trivial_index)
 from .core import (ContinuationOptions, ContinuationProblem, CurveEnd, NewtonFailure, _factor,
                    correct, trace)
 from .equilibria import _bounds_for, _label_points, _options_dict, frequency_data
@@ -69,7 +69,24 @@ def _scaled_determinant(matrix) -> float:
     return float(sign * math.exp(np.mean(np.log(np.abs(diagonal)))))
 
 
-def _pair_product(values, combine):
+def torus_pair(multipliers):
+    """The pair with mu_i mu_j closest to 1 if it is complex (a torus
+    condition), else None (a real pair mu, 1/mu: a neutral saddle cycle)."""
+    best, pair = math.inf, None
+    for i in range(len(multipliers)):
+        for j in range(i + 1, len(multipliers)):
+            value = abs(multipliers[i] * multipliers[j] - 1.0)
+            if value < best:
+                best, pair = value, (multipliers[i], multipliers[j])
+    return pair if pair is not None and abs(pair[0].imag) > 1e-6 else None
+
+
+def torus_factor(a, b):
+    """(a b - 1) / (1 + |a b|): zero when a b = 1, bounded."""
+    return (a * b - 1.0) / (1.0 + abs(a * b))
+
+
+def pair_product(values, combine):
     total = 1.0 + 0j
     for i in range(len(values)):
         for j in range(i + 1, len(values)):
@@ -181,7 +198,7 @@ class CycleProblem(ContinuationProblem):
         others = np.delete(mu, trivial_index(mu))
         tests = {"LPC": float(tangent[-1]),
                  "PD": float(np.prod(mu + 1.0).real),
-                 "NS": _pair_product(others, lambda a, b: (a * b - 1.0) / (1.0 + abs(a * b)))}
+                 "NS": pair_product(others, torus_factor)}
         if self.detect_branch_points:
             tests["BPC"] = _scaled_determinant(self.bordered_jacobian(u, self.inner_weights * tangent))
         return tests
@@ -198,14 +215,8 @@ class CycleProblem(ContinuationProblem):
                 return None
             return "PD", data
         if name == "NS":
-            others = np.delete(mu, trivial_index(mu))
-            best, pair = math.inf, None
-            for i in range(len(others)):
-                for j in range(i + 1, len(others)):
-                    value = abs(others[i] * others[j] - 1.0)
-                    if value < best:
-                        best, pair = value, (others[i], others[j])
-            if pair is None or abs(pair[0].imag) < 1e-6:
+            pair = torus_pair(np.delete(mu, trivial_index(mu)))
+            if pair is None:
                 return None  # neutral saddle cycle
             return "NS", {**data, "angle": float(abs(np.angle(pair[0])))}
         if name == "BPC":
@@ -361,18 +372,7 @@ def _doubled_start(model, point, compiled, free_index):
     u = np.concatenate([profile[:-1].ravel(), [point.data["period"], base[free_index]]])
     _, blocks, _, _ = problem._system(u)
     n, ncol, ntst = disc.n, disc.ncol, disc.ntst
-    square = blocks.reshape(ntst, ncol * n, (ncol + 1) * n)
-    propagate = np.linalg.solve(square[:, :, n:], -square[:, :, :n])  # (ntst, ncol n, n)
-    monodromy = np.eye(n)
-    for j in range(ntst):
-        monodromy = propagate[j, -n:, :] @ monodromy
-    values, vectors = np.linalg.eig(monodromy)
-    xi = vectors[:, np.argmin(np.abs(values + 1.0))].real
-    points = [xi]
-    for j in range(ntst):
-        stage = (propagate[j] @ points[-1]).reshape(ncol, n)
-        points.extend(stage)
-    xi_points = np.array(points[:-1])  # representation points 0 .. NTST*NCOL - 1
+    xi_points = floquet_eigenfunction(blocks, n, -1.0).real
     mesh2 = np.concatenate([disc.mesh / 2, 0.5 + disc.mesh[1:] / 2])
     doubled = Discretisation(n, 2 * ntst, ncol, mesh2)
     x2 = np.concatenate([profile[:-1], profile[:-1]]).ravel()
