@@ -490,6 +490,29 @@ def _base_itp(itp: int) -> int:
     return itp % 10 if itp >= 0 else -((-itp) % 10)
 
 
+def _fort8_records(path):
+    """(header integers, body lines) of each solution in an AUTO ``fort.8``: the
+    12 header integers IBR NTOT ITP LAB NFPR ISW NTPL NAR NROWPR NTST NCOL NPAR,
+    then NROWPR lines."""
+    with open(path) as stream:
+        lines = stream.read().splitlines()
+    pos = 0
+    while pos < len(lines):
+        header = lines[pos].split()
+        pos += 1
+        if not header:
+            continue
+        if len(header) < 12:
+            raise ValueError(f"{path}: malformed solution header on line {pos}: {lines[pos - 1]!r}")
+        values = tuple(int(v) for v in header[:12])
+        nrowpr = values[8]
+        body = lines[pos:pos + nrowpr]
+        pos += nrowpr
+        if len(body) < nrowpr:
+            raise ValueError(f"{path}: solution {values[3]} is truncated")
+        yield values, body
+
+
 def parse_fort8(path) -> list[dict]:
     """Labelled solutions of an AUTO ``fort.8`` (``s.`` file), for algebraic problems.
 
@@ -501,22 +524,8 @@ def parse_fort8(path) -> list[dict]:
     direction vector is stored in between.
     """
     entries = []
-    with open(path) as stream:
-        lines = stream.read().splitlines()
-    pos = 0
-    while pos < len(lines):
-        header = lines[pos].split()
-        pos += 1
-        if not header:
-            continue
-        if len(header) < 12:
-            raise ValueError(f"{path}: malformed solution header on line {pos}: {lines[pos - 1]!r}")
-        ibr, ntot, itp, lab, nfpr, isw, ntpl, nar, nrowpr, ntst, ncol, npar = (
-            int(v) for v in header[:12])
-        body = lines[pos:pos + nrowpr]
-        pos += nrowpr
-        if len(body) < nrowpr:
-            raise ValueError(f"{path}: solution {lab} is truncated")
+    for (ibr, ntot, itp, lab, nfpr, isw, ntpl, nar, nrowpr, ntst, ncol, npar), body in \
+            _fort8_records(path):
         numbers = [_to_float(v) for line in body for v in line.split()]
         if ntpl != 1:
             raise ValueError(f"{path}: solution {lab} has {ntpl} mesh points; only algebraic "
@@ -1043,22 +1052,8 @@ def parse_fort8_orbits(path) -> list[dict]:
     NROWPR counts all lines.
     """
     entries = []
-    with open(path) as stream:
-        lines = stream.read().splitlines()
-    pos = 0
-    while pos < len(lines):
-        header = lines[pos].split()
-        pos += 1
-        if not header:
-            continue
-        if len(header) < 12:
-            raise ValueError(f"{path}: malformed solution header on line {pos}: {lines[pos - 1]!r}")
-        ibr, ntot, itp, lab, nfpr, isw, ntpl, nar, nrowpr, ntst, ncol, npar = (
-            int(v) for v in header[:12])
-        body = lines[pos:pos + nrowpr]
-        pos += nrowpr
-        if len(body) < nrowpr:
-            raise ValueError(f"{path}: solution {lab} is truncated")
+    for (ibr, ntot, itp, lab, nfpr, isw, ntpl, nar, nrowpr, ntst, ncol, npar), body in \
+            _fort8_records(path):
         per_row = -(-nar // 7)  # lines per mesh point
         numbers = [_to_float(v) for line in body[:ntpl * per_row] for v in line.split()]
         if len(numbers) != ntpl * nar:
