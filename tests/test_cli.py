@@ -123,3 +123,28 @@ def test_diagram_with_cycles_on_ei(tmp_path, capsys):
     assert frequency.min() < 30 < 60 < frequency.max() < 100
     assert (tmp_path / "frequency.png").stat().st_size > 0
     np.testing.assert_allclose(cycles.eigenvalues[1:, 0], 1.0, atol=1e-8)  # trivial multiplier
+
+
+def test_twopar_from_a_fold_of_cycles(tmp_path, capsys):
+    path = tmp_path / "bautin.toml"
+    path.write_text('''name = "bautin_beta"
+[states]
+x = 0.0
+y = 0.0
+[parameters]
+mu = -0.5
+beta = 1.0
+[equations]
+x = "mu*x - y + beta*x*(x**2 + y**2) - x*(x**2 + y**2)**2"
+y = "x + mu*y + beta*y*(x**2 + y**2) - y*(x**2 + y**2)**2"
+''')
+    out = str(tmp_path / "out")
+    assert main(["diagram", str(path), "--free", "mu", "--range", "-1", "1", "--cycles",
+                 "--ntst", "20", "--out", out, "--quiet"]) == 0
+    assert main(["twopar", str(path), "--from", "LPC1", "--free", "mu", "beta", "--bounds",
+                 "mu=-1.5:0", "beta=0.2:2", "--out", out, "--quiet"]) == 0
+    from bifurc.continuation import load_branches
+    curve = load_branches(out)[-1]
+    assert curve.kind == "LPC-C"
+    np.testing.assert_allclose(curve.values[:, 0], -curve.values[:, 1] ** 2 / 4, atol=1e-10)
+    assert (tmp_path / "out" / "twopar.png").stat().st_size > 0
