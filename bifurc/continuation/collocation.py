@@ -104,12 +104,7 @@ class Discretisation:
 
     def derivative_at_gauss(self, x_flat):
         """dx/dtau at the Gauss points, shape (NTST, NCOL, n)."""
-        pts = self.points(x_flat)
-        out = np.empty((self.ntst, self.ncol, self.n))
-        for j in range(self.ntst):
-            segment = pts[j * self.ncol: j * self.ncol + self.ncol + 1]
-            out[j] = self.D @ segment / self.h[j]
-        return out
+        return np.einsum("cl,jln->jcn", self.D, self.segments(x_flat)) / self.h[:, None, None]
 
     def phase_row(self, reference_flat):
         """Coefficients r with r . x = int_0^1 x(tau) . x_ref'(tau) dtau (Gauss quadrature)."""
@@ -244,18 +239,22 @@ def trivial_index(multipliers) -> int:
     return int(np.argmin(np.abs(multipliers - 1.0)))
 
 
+@functools.cache
+def _interval_basis(ncol: int, per_interval: int) -> np.ndarray:
+    """Lagrange basis at ``per_interval`` equally spaced interior points of an interval."""
+    return lagrange_at(ncol, (np.arange(per_interval) + 0.5) / per_interval)
+
+
 def orbit_statistics(disc: Discretisation, x_flat, per_interval: int = 8):
     """(max, min, mean) of each state over one period: extremes over
     ``per_interval`` points of every mesh interval (so an adapted mesh samples
     sharp peaks finely), mean by Gauss quadrature."""
-    local = (np.arange(per_interval) + 0.5) / per_interval
-    fine = disc.evaluate(x_flat, (disc.mesh[:-1, None] + disc.h[:, None] * local).ravel())
-    pts = disc.points(x_flat)
-    mean = np.zeros(disc.n)
-    for j in range(disc.ntst):
-        segment = pts[j * disc.ncol: j * disc.ncol + disc.ncol + 1]
-        mean += disc.h[j] * (disc.gauss_weights @ (disc.L @ segment))
-    nodes = pts[:-1]
+    segments = disc.segments(x_flat)
+    basis = _interval_basis(disc.ncol, per_interval)
+    fine = np.einsum("tl,jln->jtn", basis, segments).reshape(-1, disc.n)
+    at_gauss = np.einsum("cl,jln->jcn", disc.L, segments)
+    mean = np.einsum("j,c,jcn->n", disc.h, disc.gauss_weights, at_gauss)
+    nodes = segments[:, :-1, :].reshape(-1, disc.n)
     return (np.maximum(fine.max(axis=0), nodes.max(axis=0)),
             np.minimum(fine.min(axis=0), nodes.min(axis=0)), mean)
 
