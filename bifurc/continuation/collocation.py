@@ -126,6 +126,18 @@ class Discretisation:
         basis = lagrange_at(self.ncol, local)
         return np.einsum("tl,tln->tn", basis, self.segments(x_flat)[interval])
 
+    def on_uniform_grid(self, x_flat, count: int = 64):
+        """The orbit at tau = k / count (k < count), shape (count, n); the basis is
+        computed once per mesh (comparisons of orbits on different meshes)."""
+        cache = self.__dict__.setdefault("_grids", {})
+        if count not in cache:
+            tau = np.arange(count) / count
+            interval = np.clip(np.searchsorted(self.mesh, tau, side="right") - 1, 0, self.ntst - 1)
+            cache[count] = (interval, lagrange_at(self.ncol, (tau - self.mesh[interval])
+                                                  / self.h[interval]))
+        interval, basis = cache[count]
+        return np.einsum("tl,tln->tn", basis, self.segments(x_flat)[interval])
+
     def segments(self, x_flat):
         """(NTST, NCOL + 1, n): each interval's representation points."""
         pts = self.points(x_flat)
@@ -201,7 +213,7 @@ def floquet_eigenfunction(blocks, n: int, multiplier: complex) -> np.ndarray:
     return np.array(points[:-1])
 
 
-def floquet_multipliers(G, segments: int = 5):
+def floquet_multipliers(G, segments: int = 4):
     """Eigenvalues of G_{N-1} ... G_0 without forming the product (see module doc).
 
     Returns the n multipliers sorted by decreasing modulus."""

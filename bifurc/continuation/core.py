@@ -173,7 +173,7 @@ def tangent_at(problem: ContinuationProblem, u, previous_tangent, solver=None) -
 
     With ``solver`` (a factorisation of the same bordered system at a nearby
     point, e.g. the corrector's), no new factorisation is made: the solution is
-    refined twice against the exact system instead.
+    refined once against the exact system instead.
     """
     system = _bordered_jacobian(problem, u, _weighted(problem, previous_tangent))
     rhs = np.zeros(system.shape[0])
@@ -186,8 +186,7 @@ def tangent_at(problem: ContinuationProblem, u, previous_tangent, solver=None) -
             t = np.linalg.lstsq(dense, rhs, rcond=None)[0]
     else:
         t = solver(rhs)
-        for _ in range(2):
-            t = t - solver(system @ t - rhs)
+        t = t - solver(system @ t - rhs)  # one refinement against the exact system
     return t / norm(problem, t)
 
 
@@ -232,7 +231,10 @@ def _factor(matrix):
         if not np.all(np.isfinite(matrix.data)):
             raise NewtonFailure("non-finite Jacobian")
         try:
-            return spla.splu(sps.csc_matrix(matrix), permc_spec="MMD_AT_PLUS_A").solve
+            # threshold partial pivoting (0.1, as in UMFPACK's default): fewer row
+            # exchanges, so less fill, at a negligible loss of stability here
+            return spla.splu(sps.csc_matrix(matrix), permc_spec="MMD_AT_PLUS_A",
+                             diag_pivot_thresh=0.1).solve
         except RuntimeError as error:  # "Factor is exactly singular"
             raise NewtonFailure(f"singular Jacobian ({error})") from None
     if not np.all(np.isfinite(matrix)):

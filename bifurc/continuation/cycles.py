@@ -190,7 +190,9 @@ class CycleProblem(ContinuationProblem):
             if len(self._multipliers) > 16:
                 self._multipliers.clear()
             _, blocks, _, _ = self._system(u)
-            self._multipliers[key] = floquet_multipliers(transfer_matrices(blocks, self.disc.n))
+            G = np.empty((self.disc.ntst, self.disc.n, self.disc.n))
+            self.kernels.condensed_transfer(blocks, G)
+            self._multipliers[key] = floquet_multipliers(G)
         return self._multipliers[key]
 
     def test_functions(self, u, tangent):
@@ -243,7 +245,7 @@ class CycleProblem(ContinuationProblem):
             raise CurveEnd("step_size", "non-finite orbit")
         # passing through zero amplitude (a Hopf point) flips the orbit's deviation
         # from its mean: the family continues as the same orbits, phase-shifted
-        x = self.disc.evaluate(u[:self.disc.size], np.linspace(0.0, 1.0, 64, endpoint=False))
+        x = self.disc.on_uniform_grid(u[:self.disc.size])
         deviation = (x - x.mean(axis=0)).ravel()
         amplitude = np.ptp(x, axis=0).max()
         self._largest = max(getattr(self, "_largest", 0.0), amplitude)

@@ -109,3 +109,54 @@ def collocation_variational(points, vpoints, h, period, sigma, p, free, L, D, re
                         blocks_x[j, c, i, l, k] = -h[j] * (period * Avx[i, k]
                                                            + sigma * A[i, k]) * L[c, l]
                     blocks_v[j, c, i, l, i] += D[c, l]
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy")
+def condensed_transfer(blocks, G):
+    """G[j]: xi(tau_{j+1}) = G[j] xi(tau_j) from interval j's collocation blocks
+    (NTST, NCOL, n, NCOL + 1, n), by Gaussian elimination with partial pivoting
+    of [B_interior B_end] against -B_start (the numpy reference is
+    bifurc.continuation.collocation.transfer_matrices)."""
+    ntst, ncol, n = blocks.shape[0], blocks.shape[1], blocks.shape[2]
+    size = ncol * n
+    M = np.empty((size, size))
+    R = np.empty((size, n))
+    for j in range(ntst):
+        for c in range(ncol):
+            for i in range(n):
+                row = c * n + i
+                for k in range(n):
+                    R[row, k] = -blocks[j, c, i, 0, k]
+                for l in range(1, ncol + 1):
+                    for k in range(n):
+                        M[row, (l - 1) * n + k] = blocks[j, c, i, l, k]
+        for col in range(size):
+            pivot = col
+            best = abs(M[col, col])
+            for r in range(col + 1, size):
+                if abs(M[r, col]) > best:
+                    best = abs(M[r, col])
+                    pivot = r
+            if pivot != col:
+                for k in range(size):
+                    M[col, k], M[pivot, k] = M[pivot, k], M[col, k]
+                for k in range(n):
+                    R[col, k], R[pivot, k] = R[pivot, k], R[col, k]
+            inverse = 1.0 / M[col, col]
+            for r in range(col + 1, size):
+                factor = M[r, col] * inverse
+                if factor != 0.0:
+                    for k in range(col, size):
+                        M[r, k] -= factor * M[col, k]
+                    for k in range(n):
+                        R[r, k] -= factor * R[col, k]
+        X = np.empty((size, n))
+        for r in range(size - 1, -1, -1):
+            for k in range(n):
+                acc = R[r, k]
+                for m in range(r + 1, size):
+                    acc -= M[r, m] * X[m, k]
+                X[r, k] = acc / M[r, r]
+        for i in range(n):
+            for k in range(n):
+                G[j, i, k] = X[size - n + i, k]
