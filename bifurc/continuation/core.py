@@ -102,6 +102,17 @@ class ContinuationProblem:
         return None
 
 
+class SparseBorderedProblem(ContinuationProblem):
+    """A problem that assembles its sparse Jacobian itself, optionally with the
+    continuation's bordering row appended: implement ``_assemble(u, row)``."""
+
+    def jacobian(self, u):
+        return self._assemble(u, None)
+
+    def bordered_jacobian(self, u, row):
+        return self._assemble(u, row)
+
+
 @dataclass
 class Event:
     """A located special point: index into the curve's points, its type and data."""

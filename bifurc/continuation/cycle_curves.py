@@ -36,7 +36,7 @@ from ..model_files import load_model
 from .branch import Branch
 from .collocation import (Discretisation, floquet_eigenfunction, floquet_multipliers,
                           orbit_statistics, transfer_matrices)
-from .core import ContinuationOptions, ContinuationProblem, _factor, trace
+from .core import ContinuationOptions, SparseBorderedProblem, _factor, trace
 from .cycles import CycleProblem, pair_product, torus_factor, torus_pair
 from .equilibria import _options_dict
 
@@ -77,7 +77,7 @@ def _wrap_mask(disc: Discretisation) -> np.ndarray:
     return ((j * ncol + l) >= disc.n_points).ravel()
 
 
-class CycleCurveProblem(ContinuationProblem):
+class CycleCurveProblem(SparseBorderedProblem):
     """LPC-C (``kind="LPC"``) or PD-C (``kind="PD"``) by standard augmentation."""
 
     reuse_factorization = True
@@ -144,12 +144,6 @@ class CycleCurveProblem(ContinuationProblem):
             extra.append(self.phase @ v)
         extra.append(w @ (v * self.v_ref) + sigma * self.sigma_ref - 1.0)
         return np.concatenate([rx.ravel(), rv.ravel(), extra])
-
-    def jacobian(self, u):
-        return self._assemble(u, None)
-
-    def bordered_jacobian(self, u, row):
-        return self._assemble(u, row)
 
     def _assemble(self, u, row):
         disc = self.disc
@@ -331,7 +325,7 @@ def continue_cycle_curve(model, point, free, bounds, *,
                   stable=stable, special_points=specials, extra=extra, ends=curve.ends, options=_options_dict(options, bounds=bounds))
 
 
-class TorusCurveProblem(ContinuationProblem):
+class TorusCurveProblem(SparseBorderedProblem):
     """NS-C: u = (x, a, b, T, theta, alpha1, alpha2) (see the module docstring)."""
 
     reuse_factorization = True
@@ -397,12 +391,6 @@ class TorusCurveProblem(ContinuationProblem):
         return np.concatenate([rx.ravel(), parts[0][0].ravel(), parts[1][0].ravel(),
                                [self.phase @ x, w @ (a * self.a_ref + b * self.b_ref) - 1.0,
                                 w @ (a * self.b_ref - b * self.a_ref)]])
-
-    def jacobian(self, u):
-        return self._assemble(u, None)
-
-    def bordered_jacobian(self, u, row):
-        return self._assemble(u, row)
 
     def _assemble(self, u, row):
         disc = self.disc

@@ -32,7 +32,7 @@ from ..model_files import load_model
 from .branch import Branch, SpecialPoint
 from .collocation import (Discretisation, floquet_eigenfunction, floquet_multipliers,
                           orbit_statistics, transfer_matrices, trivial_index)
-from .core import (ContinuationOptions, ContinuationProblem, CurveEnd, NewtonFailure, _factor,
+from .core import (ContinuationOptions, CurveEnd, NewtonFailure, SparseBorderedProblem, _factor,
                    correct, trace)
 from .equilibria import _bounds_for, _label_points, _options_dict, frequency_data
 from .normal_forms import hopf_eigenvectors
@@ -94,7 +94,7 @@ def pair_product(values, combine):
     return float(total.real)
 
 
-class CycleProblem(ContinuationProblem):
+class CycleProblem(SparseBorderedProblem):
     """Periodic orbits of x' = f(x, p) continued in p[free_index] (LC-C)."""
 
     def __init__(self, compiled, base, free_index, disc: Discretisation, reference,
@@ -144,12 +144,6 @@ class CycleProblem(ContinuationProblem):
         return np.concatenate([residual, [self.phase @ u[:self.disc.size]]])
 
     reuse_factorization = True
-
-    def jacobian(self, u):
-        return self._assemble(u, None)
-
-    def bordered_jacobian(self, u, row):
-        return self._assemble(u, row)
 
     def _pattern(self, bordered: bool):
         """CSC structure of DF (or [DF; row]) and the permutation that puts the
