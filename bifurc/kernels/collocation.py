@@ -150,8 +150,10 @@ def condensed_transfer(blocks, G):
                         M[r, k] -= factor * M[col, k]
                     for k in range(n):
                         R[r, k] -= factor * R[col, k]
+        # back substitution for the last n unknowns (xi at tau_{j+1}) only: they
+        # depend on no earlier unknown of the upper-triangular system
         X = np.empty((size, n))
-        for r in range(size - 1, -1, -1):
+        for r in range(size - 1, size - n - 1, -1):
             for k in range(n):
                 acc = R[r, k]
                 for m in range(r + 1, size):
