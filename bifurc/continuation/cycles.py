@@ -340,9 +340,7 @@ def find_cycle(model, parameters=None, *, guess=None, transient: float = 2000.0,
     spline = CubicSpline(run.time, series, axis=0)
     t_end = run.time[-1] - period
     x = spline(t_end + period * disc.tau).ravel()
-    slopes = np.array([compiled.vector_field(xi, base) for xi in x.reshape(-1, model.n_states)])
     problem = CycleProblem(compiled, base, 0, disc, x, adapt_mesh=False)
-    problem.phase = disc.phase_row(x) if np.linalg.norm(slopes) > 0 else problem.phase
     u = np.concatenate([x, [period, base[0]]])
     fix_parameter = np.zeros_like(u)
     fix_parameter[-1] = 1.0
