@@ -127,11 +127,11 @@ class ParameterSet(Mapping):
         return f"ParameterSet({self._model.name}: {inner})"
 
 
-def _check_name(name, kind):
+def _check_name(name, kind, allowed=()):
     if not isinstance(name, str) or not _NAME_RE.match(name) or keyword.iskeyword(name):
         raise ModelDefinitionError(
             f"{kind} name {name!r} is not valid: use letters, digits and '_', starting with a letter")
-    if name in _RESERVED:
+    if name in _RESERVED and name not in allowed:
         raise ModelDefinitionError(
             f"{kind} name {name!r} is reserved (built-in function, constant, time or coupling strength)")
     return name
@@ -161,12 +161,15 @@ class Model:
         Non-zero entries of the network coupling matrix H.
     description, time_unit, references, noise_states : metadata
         ``noise_states`` are the states that receive additive noise by default.
+    reserved_ok : names allowed although reserved (``homogeneous_model`` uses
+        it for its coupling-strength parameter ``eps``)
     """
 
     def __init__(self, name: str, states: Sequence[State], parameters: Sequence[Parameter],
                  equations: Mapping[str, object], coupling: Sequence[CouplingTerm] = (),
                  description: str = "", time_unit: str = "ms",
-                 references: Sequence[str] = (), noise_states: Sequence[str] | None = None):
+                 references: Sequence[str] = (), noise_states: Sequence[str] | None = None,
+                 reserved_ok: Sequence[str] = ()):
         self.name = _check_name(name, "model")
         self.description = description
         self.time_unit = time_unit
@@ -180,7 +183,7 @@ class Model:
         seen = {}
         for kind, items in (("state", self.states), ("parameter", self.parameter_list)):
             for item in items:
-                _check_name(item.name, kind)
+                _check_name(item.name, kind, reserved_ok)
                 if item.name in seen:
                     raise ModelDefinitionError(
                         f"duplicate name {item.name!r}: defined as {seen[item.name]} and as {kind}")
@@ -343,7 +346,8 @@ class Model:
         return spec
 
     @classmethod
-    def from_spec(cls, spec: Mapping, source: str = "model specification") -> "Model":
+    def from_spec(cls, spec: Mapping, source: str = "model specification",
+                  reserved_ok: Sequence[str] = ()) -> "Model":
         """Build a model from a plain-data specification (the model-file schema).
 
         See docs/model-files.md for the schema.
@@ -369,7 +373,7 @@ class Model:
                     f"{source}: coupling term {i} needs `target` and `source` (and optional `gain`)")
             coupling.append(CouplingTerm(str(term["target"]), str(term["source"]),
                                          str(term.get("gain", "1"))))
-        return cls(name=spec["name"], states=states, parameters=parameters,
+        return cls(reserved_ok=reserved_ok, name=spec["name"], states=states, parameters=parameters,
                    equations=spec["equations"], coupling=coupling,
                    description=spec.get("description", ""), time_unit=spec.get("time_unit", "ms"),
                    references=spec.get("references", ()), noise_states=spec.get("noise_states"))

@@ -1,0 +1,64 @@
+"""Homogeneous system and master stability function (first part of issue 5)."""
+
+import numpy as np
+import pytest
+
+import bifurc as bf
+from bifurc.continuation import find_cycle, find_equilibrium
+from bifurc.msf import cycle_msf, dispersion_relation, homogeneous_model
+
+
+@pytest.fixture(scope="module")
+def homogeneous(ei):
+    return homogeneous_model(ei)
+
+
+def test_homogeneous_model_is_f_plus_eps_H_x(ei, homogeneous):
+    rng = np.random.default_rng(0)
+    node, hom = bf.compile_model(ei), bf.compile_model(homogeneous)
+    for _ in range(5):
+        x = rng.uniform(0.01, 0.3, 6)
+        eps = rng.uniform(-2, 5)
+        p = ei.parameters(g_e=rng.uniform(0, 2), g_i=rng.uniform(0, 2))
+        expected = node.vector_field(x, p) + eps * node.coupling_matrix(p) @ x
+        q = homogeneous.parameters(**dict(p), eps=eps)
+        np.testing.assert_allclose(hom.vector_field(x, q), expected, rtol=1e-13, atol=1e-13)
+    assert homogeneous.parameter_names[-1] == "eps"
+    with pytest.raises(bf.ModelDefinitionError, match="reserved"):
+        bf.Model.from_spec({"name": "m", "states": {"x": 0}, "parameters": {"eps": 1.0},
+                            "equations": {"x": "-eps*x"}})
+
+
+def test_dispersion_relation_equals_network_jacobian_spectrum(ei, homogeneous):
+    rng = np.random.default_rng(3)
+    n_nodes, eps = 8, 2.0
+    C = rng.random((n_nodes, n_nodes))
+    C = C + C.T
+    W = bf.row_normalise(C)
+    parameters = homogeneous.parameters(eps=eps, eta_e=-5.0)
+    x = find_equilibrium(homogeneous, parameters)
+    L = np.linalg.eigvals(W).real  # W is similar to a symmetric matrix: real spectrum
+    growth, eigenvalues = dispersion_relation(ei, parameters, x, L, homogeneous=homogeneous)
+    node_p = ei.parameters(**{k: v for k, v in parameters.items() if k != "eps"})
+    A = bf.compile_model(ei).jacobian(x, node_p)
+    H = bf.compile_model(ei).coupling_matrix(node_p)
+    full = np.kron(np.eye(n_nodes), A) + eps * np.kron(W, H)  # the network's Jacobian at x
+    expected = np.sort_complex(np.linalg.eigvals(full))
+    found = np.sort_complex(eigenvalues.ravel())
+    np.testing.assert_allclose(found, expected, rtol=1e-10, atol=1e-10 * np.abs(expected).max())
+    assert growth.max() == pytest.approx(np.linalg.eigvals(full).real.max(), abs=1e-10)
+    with pytest.raises(bf.ParameterError, match="not an equilibrium"):
+        dispersion_relation(ei, parameters, x + 0.1, L, homogeneous=homogeneous)
+
+
+def test_cycle_msf_at_L_1_is_the_homogeneous_cycle(ei, homogeneous):
+    orbit = find_cycle(homogeneous, homogeneous.parameters(eps=1.0), ntst=50, ncol=4,
+                       transient=500)
+    exponents, multipliers = cycle_msf(ei, orbit, [1.0, 0.0, -1.0], homogeneous=homogeneous)
+    np.testing.assert_allclose(np.sort_complex(multipliers[0]), np.sort_complex(orbit.multipliers),
+                               atol=1e-6)
+    # the trivial multiplier belongs to L = 1 only: there the largest non-trivial one counts
+    nontrivial = np.delete(orbit.multipliers, np.argmin(np.abs(orbit.multipliers - 1)))
+    assert exponents[0] == pytest.approx(np.log(np.abs(nontrivial).max()) / orbit.period)
+    assert np.all(np.abs(multipliers[1] - 1) > 1e-3)  # no trivial multiplier at L = 0
+    assert np.all(exponents < 0)  # at eps = 1 the synchronous PING cycle is stable to all modes
