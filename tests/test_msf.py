@@ -62,3 +62,35 @@ def test_cycle_msf_at_L_1_is_the_homogeneous_cycle(ei, homogeneous):
     assert exponents[0] == pytest.approx(np.log(np.abs(nontrivial).max()) / orbit.period)
     assert np.all(np.abs(multipliers[1] - 1) > 1e-3)  # no trivial multiplier at L = 0
     assert np.all(exponents < 0)  # at eps = 1 the synchronous PING cycle is stable to all modes
+
+
+def test_cycle_msf_predicts_full_network_growth(ei, homogeneous):
+    """10 ei nodes on a ring (L_k = cos(2 pi k / 10)), eps = 2: perturb the
+    synchronous PING cycle along one eigenvector of W and measure the growth of
+    the deviation in a direct simulation. The dominant multipliers are a
+    complex pair, so the rate is read from the stroboscopic deviations D_m by
+    Prony's method (D_{m+2} = c1 D_{m+1} + c0 D_m, |mu|^2 = -c0)."""
+    n_nodes, eps = 10, 2.0
+    C = np.zeros((n_nodes, n_nodes))
+    for k in range(n_nodes):
+        C[k, (k + 1) % n_nodes] = C[k, (k - 1) % n_nodes] = 1.0
+    L, V = np.linalg.eigh(C / 2.0)
+    orbit = find_cycle(homogeneous, homogeneous.parameters(eps=eps), ntst=60, ncol=4,
+                       transient=1000)
+    period = orbit.period
+    exponents, _ = cycle_msf(ei, orbit, L, homogeneous=homogeneous)
+    network = bf.Network(ei, C, eps=eps)
+    start = np.tile(orbit.profile[0], (n_nodes, 1))
+    integrator = bf.RK4(period / round(period / 0.01))
+    reference = bf.simulate(network, duration=40 * period, integrator=integrator,
+                            initial_state=start, sample_interval=period)
+    for k in (0, 8):  # L = -1 (unstable) and L = cos(2 pi / 10) (stable)
+        run = bf.simulate(network, duration=40 * period, integrator=integrator,
+                          initial_state=start + 1e-8 * np.outer(V[:, k], orbit.profile[0]),
+                          sample_interval=period)
+        D = (run.states - reference.states).reshape(len(run.time), -1)[10:]
+        A = np.stack([D[1:-1].ravel(), D[:-2].ravel()], axis=1)
+        c1, c0 = np.linalg.lstsq(A, D[2:].ravel(), rcond=None)[0]
+        measured = 0.5 * np.log(-c0) / period
+        assert measured == pytest.approx(exponents[k], rel=1e-3), (L[k], measured, exponents[k])
+    assert exponents[0] > 0 > exponents[8]
