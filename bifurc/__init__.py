@@ -4,7 +4,7 @@ neural mass models.
 The public API is re-exported here; see docs/ for the theory and the CLI.
 """
 
-from . import analysis, plot
+from . import analysis, connectome, msf, plot
 from .codegen import CompiledModel, compile_model
 from .continuation import (Branch, ContinuationOptions, PeriodicOrbit, SpecialPoint,
                            bifurcation_diagram, continue_curve, continue_cycles,
