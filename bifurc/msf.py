@@ -120,3 +120,48 @@ def cycle_msf(node, orbit, L_values, *, homogeneous=None):
         candidates = np.delete(mu, trivial_index(mu)) if abs(L - 1.0) < 1e-12 else mu
         exponents[i] = math.log(np.abs(candidates).max()) / orbit.period
     return exponents, multipliers
+
+
+def orbit_at(branch, index: int):
+    """The PeriodicOrbit at point ``index`` of an LC-C branch (its stored profile)."""
+    from .continuation.cycles import PeriodicOrbit
+
+    if branch.kind != "LC-C":
+        raise ParameterError(f"orbit_at needs a cycle branch (LC-C), got {branch.kind}")
+    parameters = dict(branch.parameters)
+    parameters[branch.free[0]] = float(branch.values[index, 0])
+    mesh = branch.extra["mesh"][index]
+    profile = branch.extra["profile"][index]
+    ncol = (profile.shape[0] - 1) // (len(mesh) - 1)
+    return PeriodicOrbit(branch.model, parameters, mesh, ncol, profile,
+                         float(branch.extra["period"][index]), branch.eigenvalues[index])
+
+
+def msf_along_branch(node, branch, L_values, *, homogeneous=None, progress: bool = False):
+    """The MSF map: growth rate (per time unit) for every point of a branch of the
+    homogeneous system (EP-C: max Re eig; LC-C: largest non-trivial Floquet
+    exponent) and every L. Returns an array of shape (len(branch), len(L))."""
+    from tqdm.auto import tqdm
+
+    node = load_model(node)
+    homogeneous = homogeneous or homogeneous_model(node)
+    if branch.model != homogeneous.name:
+        raise ParameterError(f"the branch belongs to {branch.model!r}, not to the homogeneous "
+                             f"system {homogeneous.name!r}")
+    L_values = np.atleast_1d(np.asarray(L_values, dtype=float))
+    growth = np.empty((len(branch), len(L_values)))
+    for i in tqdm(range(len(branch)), disable=not progress, desc="MSF", leave=False):
+        if branch.kind == "EP-C":
+            parameters = dict(branch.parameters)
+            parameters[branch.free[0]] = float(branch.values[i, 0])
+            growth[i] = dispersion_relation(node, parameters, branch.states[i], L_values,
+                                            homogeneous=homogeneous)[0]
+        elif branch.kind == "LC-C":
+            if i == 0 and np.ptp(branch.extra["profile"][0], axis=0).max() == 0:
+                growth[i] = np.nan  # the Hopf point the family starts from
+                continue
+            growth[i] = cycle_msf(node, orbit_at(branch, i), L_values,
+                                  homogeneous=homogeneous)[0]
+        else:
+            raise ParameterError(f"MSF maps need an EP-C or LC-C branch, got {branch.kind}")
+    return growth

@@ -174,3 +174,28 @@ def two_parameter(branches, ax=None):
     ax.grid(alpha=0.3)
     ax.figure.tight_layout()
     return ax.figure
+
+
+def msf_map(branch, L_values, growth, modes=None, ax=None):
+    """Growth rate (per ms; diverging colours, 0 white) over the (parameter, L)
+    plane along a branch, with the zero contour and the connectome's
+    eigenvalues ``modes`` as horizontal lines."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import TwoSlopeNorm
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 4.2))
+    x = branch.values[:, 0]
+    order = np.argsort(x)
+    finite = np.nan_to_num(growth[order], nan=0.0)
+    scale = max(np.abs(finite).max(), 1e-12)
+    image = ax.pcolormesh(x[order], L_values, finite.T, cmap="RdBu_r", shading="auto",
+                          norm=TwoSlopeNorm(0.0, -scale, scale))
+    ax.contour(x[order], L_values, finite.T, levels=[0.0], colors="k", linewidths=1.0)
+    for L in np.atleast_1d(modes) if modes is not None else []:
+        ax.axhline(np.real(L), color="0.3", lw=0.4, alpha=0.6)
+    ax.set_xlabel(branch.free[0])
+    ax.set_ylabel("L (eigenvalue of W)")
+    ax.figure.colorbar(image, ax=ax, label=f"growth rate (1/{'ms'})")
+    ax.figure.tight_layout()
+    return ax.figure

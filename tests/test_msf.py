@@ -94,3 +94,30 @@ def test_cycle_msf_predicts_full_network_growth(ei, homogeneous):
         measured = 0.5 * np.log(-c0) / period
         assert measured == pytest.approx(exponents[k], rel=1e-3), (L[k], measured, exponents[k])
     assert exponents[0] > 0 > exponents[8]
+
+
+def test_msf_map_along_branches(ei, homogeneous):
+    import matplotlib
+    matplotlib.use("Agg")
+    from bifurc.msf import msf_along_branch, orbit_at
+
+    L = np.linspace(-1, 1, 9)
+    eq = bf.continue_equilibria(homogeneous, homogeneous.parameters(eps=2.0, eta_e=-10),
+                                free="eta_e", bounds=(-10, 30))
+    growth = msf_along_branch(ei, eq, L, homogeneous=homogeneous)
+    assert growth.shape == (len(eq), len(L))
+    k = len(eq) // 3
+    parameters = dict(eq.parameters, eta_e=float(eq.values[k, 0]))
+    expected = dispersion_relation(ei, parameters, eq.states[k], L, homogeneous=homogeneous)[0]
+    np.testing.assert_allclose(growth[k], expected)
+    # at L = 1 the growth is the homogeneous equilibrium's own leading eigenvalue
+    np.testing.assert_allclose(growth[:, -1], eq.eigenvalues[:, 0].real, atol=1e-10)
+    cycles = bf.continue_cycles(homogeneous, eq["H1"], bounds=(-10, 30), ntst=40,
+                                options=bf.ContinuationOptions(step_size=0.05, max_points=40))
+    cycle_growth = msf_along_branch(ei, cycles, L, homogeneous=homogeneous)
+    i = len(cycles) // 2
+    np.testing.assert_allclose(cycle_growth[i], cycle_msf(ei, orbit_at(cycles, i), L,
+                                                          homogeneous=homogeneous)[0])
+    assert np.isnan(cycle_growth[0]).all()  # the Hopf point itself
+    figure = bf.plot.msf_map(cycles, L, cycle_growth, modes=[0.3, -0.5])
+    assert figure.axes[0].get_ylabel() == "L (eigenvalue of W)"
