@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from . import analysis
 from .errors import BifurcError, DivergenceError
 from .integrate import RK4, DormandPrince, EulerMaruyama, Noise, StochasticHeun, simulate
@@ -216,6 +218,78 @@ def command_twopar(args) -> int:
     return 0
 
 
+def _parse_grid(text):
+    try:
+        low, high, count = text.split(":")
+        grid = np.linspace(float(low), float(high), int(count))
+    except ValueError:
+        raise BifurcError(f"--L-grid expects LO:HI:N, got {text!r}") from None
+    if len(grid) < 2:
+        raise BifurcError("--L-grid needs N >= 2")
+    return grid
+
+
+def command_msf(args) -> int:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .connectome import load_connectome
+    from .continuation import find_cycle, find_equilibrium
+    from .msf import cycle_msf, dispersion_relation, homogeneous_model
+
+    model = load_model(args.model)
+    homogeneous = homogeneous_model(model)
+    name, _, value = (args.at or "").partition("=")
+    if not name or not value:
+        raise BifurcError(f"--at expects PAR=VALUE, got {args.at!r}")
+    overrides = _parse_assignments(args.set)
+    overrides.update(_parse_assignments([args.at]))
+    overrides["eps"] = args.eps
+    parameters = homogeneous.parameters(**overrides)
+    grid = _parse_grid(args.L_grid)
+    modes = np.array([])
+    if args.connectome:
+        connectome = load_connectome(args.connectome, remove_isolated=True)
+        modes = connectome.modes()[0]
+    L = np.concatenate([grid.astype(complex), modes.astype(complex)])
+    try:
+        orbit = find_cycle(homogeneous, parameters, ntst=args.ntst, ncol=args.ncol)
+        kind, period = "cycle", orbit.period
+        growth, _ = cycle_msf(model, orbit, L, homogeneous=homogeneous)
+        state = orbit.profile[0]
+    except BifurcError:
+        kind, period = "equilibrium", None
+        state = find_equilibrium(homogeneous, parameters)
+        growth, _ = dispersion_relation(model, parameters, state, L, homogeneous=homogeneous)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    result = {"schema": "bifurc.msf/1", "model": model.name, "kind": kind, "period": period,
+              "eps": args.eps, "parameters": dict(parameters), "state": state.tolist(),
+              "L": L.real.tolist(), "L_imag": L.imag.tolist(), "grid_size": len(grid),
+              "growth_rate": growth.tolist(), "connectome": args.connectome,
+              "unstable_modes": [int(k) for k in np.flatnonzero(growth[len(grid):] > 0)]}
+    (out / "msf.json").write_text(json.dumps(result, indent=1))
+    figure, ax = plt.subplots(figsize=(6.4, 4.0))
+    ax.plot(grid, growth[:len(grid)], "k-", lw=1.5, label="MSF")
+    if len(modes):
+        ax.plot(modes.real, growth[len(grid):], "o", ms=4, color="tab:red",
+                label=f"{args.connectome} modes")
+    ax.axhline(0.0, color="0.5", lw=0.8)
+    ax.set_xlabel("L (eigenvalue of W)")
+    ax.set_ylabel("growth rate (1/ms)")
+    title = f"{model.name}, eps = {args.eps:g}, {args.at}: {kind}"
+    ax.set_title(title + (f", {1000 / period:.1f} Hz" if period else ""))
+    ax.legend(fontsize="small")
+    figure.tight_layout()
+    figure.savefig(out / "msf.png", dpi=150)
+    print(f"{title}; largest growth rate {growth.max():.4g}/ms at L = {L[np.argmax(growth)].real:.3g}")
+    if len(modes):
+        print(f"  unstable connectome modes: {len(result['unstable_modes'])} of {len(modes)}")
+    print(f"  wrote {out / 'msf.json'}\n  wrote {out / 'msf.png'}")
+    return 0
+
+
 def _add_continuation_options(sub):
     sub.add_argument("--step-size", type=float, default=0.01, help="initial arclength step")
     sub.add_argument("--max-step-size", type=float, default=0.5, help="largest arclength step")
@@ -318,6 +392,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", default="bifurc-out", metavar="DIR", help="output folder")
     _add_continuation_options(sub)
     sub.set_defaults(run=command_twopar)
+
+    sub = commands.add_parser(
+        "msf", help="master stability function of the synchronous state at one parameter point",
+        description="Find the attractor of the homogeneous system f(x) + eps H x at the given "
+                    "parameters (a stable cycle by simulation and collocation, else an "
+                    "equilibrium) and evaluate the master stability function on an L grid and at "
+                    "the connectome's eigenvalues; write DIR/msf.json (kind, period, L, "
+                    "growth_rate per ms, unstable_modes) and DIR/msf.png.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    sub.add_argument("model", metavar="MODEL", help="built-in name or model file")
+    sub.add_argument("--eps", type=float, required=True, help="global coupling strength")
+    sub.add_argument("--at", required=True, metavar="PAR=VALUE", help="the parameter point")
+    sub.add_argument("--set", action="append", metavar="NAME=VALUE", help="parameter values")
+    sub.add_argument("--L-grid", default="-1:1:201", metavar="LO:HI:N",
+                     help="the L grid (write --L-grid=-1:1:201: the value starts with a minus)")
+    sub.add_argument("--connectome", metavar="NAME",
+                     help="tvb66/68/76/96/192 or a file; regions without input are dropped")
+    sub.add_argument("--ntst", type=int, default=50, help="collocation mesh intervals (cycles)")
+    sub.add_argument("--ncol", type=int, default=4, help="collocation points per interval")
+    sub.add_argument("--out", default="bifurc-out", metavar="DIR", help="output folder")
+    sub.set_defaults(run=command_msf)
     return parser
 
 

@@ -74,7 +74,7 @@ def dispersion_relation(node, parameters, state, L_values, *, homogeneous=None):
         raise ParameterError(f"the state is not an equilibrium of the homogeneous system "
                              f"(|f + eps H x| = {np.linalg.norm(residual):.2e})")
     A = compile_model(node).jacobian(x, p_node)
-    L_values = np.atleast_1d(np.asarray(L_values, dtype=float))
+    L_values = np.atleast_1d(np.asarray(L_values))  # complex for directed connectomes
     eigenvalues = np.array([np.linalg.eigvals(A + eps * L * H) for L in L_values])
     eigenvalues = np.array([row[np.lexsort((-row.imag, -row.real))] for row in eigenvalues])
     return eigenvalues.real.max(axis=1), eigenvalues
@@ -92,7 +92,7 @@ def cycle_msf(node, orbit, L_values, *, homogeneous=None):
     log|mu| / T of the largest multiplier for L_i, excluding the trivial one
     when L_i = 1.
     """
-    from .continuation.collocation import floquet_multipliers, trivial_index
+    from .continuation.collocation import floquet_multipliers, transfer_matrices, trivial_index
     from .continuation.cycles import CycleProblem
 
     node = load_model(node)
@@ -108,14 +108,17 @@ def cycle_msf(node, orbit, L_values, *, homogeneous=None):
     # blocks for mode L: the homogeneous Jacobian A + eps H shifted by eps (L - 1) H
     shift = -(disc.h[:, None, None, None, None] * orbit.period * eps
               * H[None, None, :, None, :] * disc.L[None, :, None, :, None])
-    L_values = np.atleast_1d(np.asarray(L_values, dtype=float))
+    L_values = np.atleast_1d(np.asarray(L_values))
     n = node.n_states
     exponents = np.empty(len(L_values))
     multipliers = np.empty((len(L_values), n), dtype=complex)
     G = np.empty((disc.ntst, n, n))
     for i, L in enumerate(L_values):
-        kernels.condensed_transfer(np.ascontiguousarray(blocks + (L - 1.0) * shift), G)
-        mu = floquet_multipliers(G)
+        if np.iscomplexobj(L) and L.imag != 0:  # a directed connectome's complex mode
+            mu = floquet_multipliers(transfer_matrices(blocks + (L - 1.0) * shift, n))
+        else:
+            kernels.condensed_transfer(np.ascontiguousarray(blocks + (L.real - 1.0) * shift), G)
+            mu = floquet_multipliers(G)
         multipliers[i] = mu
         candidates = np.delete(mu, trivial_index(mu)) if abs(L - 1.0) < 1e-12 else mu
         exponents[i] = math.log(np.abs(candidates).max()) / orbit.period

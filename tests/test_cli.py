@@ -9,7 +9,8 @@ import bifurc as bf
 from bifurc.cli import main
 
 
-@pytest.mark.parametrize("command", [[], ["models"], ["show"], ["simulate"], ["diagram"], ["twopar"]])
+@pytest.mark.parametrize("command", [[], ["models"], ["show"], ["simulate"], ["diagram"], ["twopar"],
+                                     ["msf"]])
 def test_help_everywhere(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(command + ["--help"])
@@ -148,3 +149,20 @@ y = "x + mu*y + beta*y*(x**2 + y**2) - y*(x**2 + y**2)**2"
     assert curve.kind == "LPC-C"
     np.testing.assert_allclose(curve.values[:, 0], -curve.values[:, 1] ** 2 / 4, atol=1e-10)
     assert (tmp_path / "out" / "twopar.png").stat().st_size > 0
+
+
+def test_msf_at_a_point(tmp_path, capsys):
+    assert main(["msf", "ei", "--eps", "2", "--at", "eta_e=10", "--L-grid=-1:1:21",
+                 "--out", str(tmp_path / "cycle")]) == 0
+    result = json.loads((tmp_path / "cycle" / "msf.json").read_text())
+    assert result["kind"] == "cycle" and 30 < 1000 / result["period"] < 100
+    assert len(result["L"]) == len(result["growth_rate"]) == 21
+    growth = np.array(result["growth_rate"])
+    assert growth[0] > 0 > growth[-1]  # L = -1 unstable, L = 1 stable at eps = 2
+    assert (tmp_path / "cycle" / "msf.png").stat().st_size > 0
+    assert main(["msf", "ei", "--eps", "2", "--at", "eta_e=-5", "--L-grid=-1:1:5",
+                 "--out", str(tmp_path / "rest")]) == 0
+    rest = json.loads((tmp_path / "rest" / "msf.json").read_text())
+    assert rest["kind"] == "equilibrium" and rest["period"] is None
+    assert main(["msf", "ei", "--eps", "2", "--at", "eta_e", "--out", str(tmp_path)]) == 2
+    assert "--at expects PAR=VALUE" in capsys.readouterr().err

@@ -222,11 +222,11 @@ def floquet_multipliers(G, segments: int = 4):
     bounds = np.linspace(0, N, S + 1).astype(int)
     products = []
     for s in range(S):
-        P = np.eye(n)
+        P = np.eye(n, dtype=G.dtype)
         for j in range(bounds[s], bounds[s + 1]):
             P = G[j] @ P
         products.append(P)
-    C = np.zeros((S * n, S * n))
+    C = np.zeros((S * n, S * n), dtype=np.result_type(G.dtype, float))
     for s in range(S):
         row = (s + 1) % S
         C[row * n:(row + 1) * n, s * n:(s + 1) * n] = products[s]
