@@ -442,3 +442,79 @@ def dopri5_run(X, t, h, sample_times, P, coupling, stimuli, rtol, atol, h_max, r
         factor = 10.0 if norm == 0.0 else min(10.0, 0.9 * norm ** -0.2)
         h *= factor
     return STATUS_OK, t, h, n_accepted, n_rejected, -1, -1
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy")
+def tangent_rhs(X, P, Q, coupling, V, A, signals, inputs, out):
+    """out[:, :, i] = J(X) V[:, :, i]: the network's Jacobian applied to each of the
+    tangent vectors V (N, n, k), with J = blockdiag(Df(x_k)) + eps (W kron H)."""
+    eps, mode, W, indptr, indices, weights = coupling
+    n_nodes, n, k = V.shape
+    for node in range(n_nodes):
+        state_jacobian(X[node], P[node], A)
+        for i in range(k):
+            for r in range(n):
+                acc = 0.0
+                for c in range(n):
+                    acc += A[r, c] * V[node, c, i]
+                out[node, r, i] = acc
+    if mode == COUPLING_NONE or N_COUPLING_SOURCES == 0 or eps == 0.0:
+        return
+    for i in range(k):
+        gather_coupling_sources(V[:, :, i], signals)
+        for c in range(N_COUPLING_SOURCES):
+            if mode == COUPLING_DENSE:
+                dense_matvec_into(W, signals[c], inputs, c)
+            else:
+                sparse_matvec_into(indptr, indices, weights, signals[c], inputs, c)
+        for node in range(n_nodes):
+            add_coupling(Q[node], eps, inputs[node], out[node, :, i])
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy")
+def lyapunov_run(X, V, dt, n_steps, steps_per_orthonormalisation, P, coupling, sums):
+    """RK4 on the state X and the tangent vectors V together (Benettin et al. 1980):
+    every steps_per_orthonormalisation steps V is re-orthonormalised by QR and
+    log |R_ii| is added to sums[i]. Returns (status, steps done)."""
+    n_nodes, n, k = V.shape
+    Q = extend_parameters(P)
+    signals, inputs = network_scratch(n_nodes)
+    A = np.empty((n, n))
+    f1 = np.empty_like(X)
+    f2 = np.empty_like(X)
+    f3 = np.empty_like(X)
+    f4 = np.empty_like(X)
+    g1 = np.empty_like(V)
+    g2 = np.empty_like(V)
+    g3 = np.empty_like(V)
+    g4 = np.empty_like(V)
+    Y = np.empty_like(X)
+    Z = np.empty_like(V)
+    for step in range(n_steps):
+        network_rhs(X, Q, coupling, signals, inputs, f1)
+        tangent_rhs(X, P, Q, coupling, V, A, signals, inputs, g1)
+        Y[:, :] = X + 0.5 * dt * f1
+        Z[:, :, :] = V + 0.5 * dt * g1
+        network_rhs(Y, Q, coupling, signals, inputs, f2)
+        tangent_rhs(Y, P, Q, coupling, Z, A, signals, inputs, g2)
+        Y[:, :] = X + 0.5 * dt * f2
+        Z[:, :, :] = V + 0.5 * dt * g2
+        network_rhs(Y, Q, coupling, signals, inputs, f3)
+        tangent_rhs(Y, P, Q, coupling, Z, A, signals, inputs, g3)
+        Y[:, :] = X + dt * f3
+        Z[:, :, :] = V + dt * g3
+        network_rhs(Y, Q, coupling, signals, inputs, f4)
+        tangent_rhs(Y, P, Q, coupling, Z, A, signals, inputs, g4)
+        X[:, :] = X + dt / 6.0 * (f1 + 2.0 * (f2 + f3) + f4)
+        V[:, :, :] = V + dt / 6.0 * (g1 + 2.0 * (g2 + g3) + g4)
+        if not all_finite(X):
+            return STATUS_NONFINITE, step
+        if (step + 1) % steps_per_orthonormalisation == 0:
+            q, r = np.linalg.qr(V.reshape(n_nodes * n, k))
+            for i in range(k):
+                sign = 1.0 if r[i, i] >= 0 else -1.0
+                sums[i] += math.log(abs(r[i, i]))
+                for node in range(n_nodes):
+                    for s in range(n):
+                        V[node, s, i] = sign * q[node * n + s, i]
+    return STATUS_OK, n_steps
