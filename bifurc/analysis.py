@@ -55,3 +55,50 @@ def summarise(trajectory, discard: float = 0.5) -> dict:
                         "frequency_hz": 1000.0 * oscillation_frequency(
                             trajectory.time, trajectory[name][:, 0], discard)}
     return result
+
+
+def dominant_frequencies(time, series):
+    """Peak frequency (Hz, time in ms) of each column of ``series`` (n_t, n_regions)
+    from its Welch spectrum."""
+    frequencies, power = power_spectrum(time, series)
+    return frequencies[np.argmax(power[1:], axis=0) + 1]
+
+
+def functional_connectivity(series) -> np.ndarray:
+    """Pearson correlation matrix between regions (columns of ``series``)."""
+    return np.corrcoef(np.asarray(series, dtype=float), rowvar=False)
+
+
+def kuramoto_order(time, series, band=None):
+    """|<exp(i phase_k)>_k|(t): the Kuramoto order parameter of the regions'
+    phases (Hilbert transform of each mean-removed, optionally band-passed
+    signal). Returns an array over time."""
+    series = np.asarray(series, dtype=float)
+    if band is not None:
+        series = bandpass(time, series, band)
+    phase = np.angle(signal.hilbert(series - series.mean(axis=0), axis=0))
+    return np.abs(np.exp(1j * phase).mean(axis=1))
+
+
+def bandpass(time, series, band, order: int = 4):
+    """Zero-phase Butterworth band-pass (Hz, time in ms) along the time axis."""
+    fs_hz = 1000.0 / float(time[1] - time[0])
+    sos = signal.butter(order, band, btype="bandpass", fs=fs_hz, output="sos")
+    return signal.sosfiltfilt(sos, np.asarray(series, dtype=float), axis=0)
+
+
+def modulation_index(time, series, phase_band, amplitude_band, n_bins: int = 18) -> float:
+    """Phase-amplitude coupling of one signal: the modulation index of Tort et
+    al. (J. Neurophysiol. 104, 1195, 2010). The amplitude envelope of the
+    ``amplitude_band`` (e.g. gamma) is averaged in ``n_bins`` bins of the phase
+    of the ``phase_band`` (a slower rhythm); MI = (log n_bins - H(P)) / log n_bins,
+    with H the entropy of the normalised mean-amplitude distribution P. 0: no
+    coupling; larger: the amplitude depends on the slow phase."""
+    phase = np.angle(signal.hilbert(bandpass(time, series, phase_band)))
+    amplitude = np.abs(signal.hilbert(bandpass(time, series, amplitude_band)))
+    edges = np.linspace(-np.pi, np.pi, n_bins + 1)
+    index = np.clip(np.digitize(phase, edges) - 1, 0, n_bins - 1)
+    mean_amplitude = np.array([amplitude[index == b].mean() for b in range(n_bins)])
+    p = mean_amplitude / mean_amplitude.sum()
+    entropy = -np.sum(p * np.log(p))
+    return float((np.log(n_bins) - entropy) / np.log(n_bins))
