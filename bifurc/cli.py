@@ -47,6 +47,50 @@ def _integrator(args):
     return EulerMaruyama(args.dt)
 
 
+def _network_analysis(model, trajectory, out) -> list:
+    """Spectra, FC, Kuramoto order and PAC of the first recorded state over the
+    second half of a network run: DIR/network.json, DIR/network.npz and
+    DIR/spacetime.png."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .plot import display_scale
+    name = trajectory.state_names[0]
+    keep = trajectory.time >= trajectory.time[-1] / 2
+    time, series = trajectory.time[keep], trajectory[name][keep]
+    frequencies, power = analysis.power_spectrum(time, series)
+    fc = analysis.functional_connectivity(series)
+    order = analysis.kuramoto_order(time, series)
+    nyquist = 500.0 / float(time[1] - time[0])
+    pac = None
+    if nyquist > 110 and time[-1] - time[0] >= 1000:
+        pac = [analysis.modulation_index(time, series[:, k], (4, 12), (30, 100))
+               for k in range(series.shape[1])]
+    result = {"state": name, "dominant_frequency_hz": analysis.dominant_frequencies(time, series).tolist(),
+              "mean_fc": float(fc[np.triu_indices_from(fc, 1)].mean()),
+              "kuramoto_mean": float(order.mean()),
+              "pac_modulation_index": pac,
+              "pac_bands_hz": {"phase": [4, 12], "amplitude": [30, 100]}}
+    (out / "network.json").write_text(json.dumps(result, indent=1))
+    np.savez_compressed(out / "network.npz", frequencies_hz=frequencies, power=power, fc=fc,
+                        kuramoto=order, time=time)
+    factor, unit = display_scale(model, name)
+    figure, ax = plt.subplots(figsize=(7.0, 3.6))
+    low, high = np.percentile(factor * series, [1, 99])  # the start transient would dominate
+    image = ax.imshow(factor * trajectory[name].T, aspect="auto", origin="lower",
+                      extent=[trajectory.time[0], trajectory.time[-1], -0.5, trajectory.n_nodes - 0.5],
+                      cmap="viridis", vmin=low, vmax=high)
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("region")
+    figure.colorbar(image, ax=ax, label=f"{name} ({unit})" if unit else name)
+    figure.tight_layout()
+    figure.savefig(out / "spacetime.png", dpi=150)
+    print(f"  network: mean FC {result['mean_fc']:.3f}, Kuramoto order {result['kuramoto_mean']:.3f}, "
+          f"median dominant frequency {np.median(result['dominant_frequency_hz']):.1f} Hz")
+    return [out / "network.json", out / "network.npz", out / "spacetime.png"]
+
+
 def command_models(args) -> int:
     for name in builtin_model_names():
         model = load_model(name)
@@ -66,10 +110,22 @@ def command_simulate(args) -> int:
     sample_interval = args.sample_interval or (args.dt if args.method != "dopri" else 0.1)
     noise = Noise(args.noise) if args.noise else None
     out = Path(args.out)
+    problem, initial = model, None
+    if args.connectome:
+        from .connectome import load_connectome
+        from .network import Network
+        connectome = load_connectome(args.connectome, remove_isolated=True)
+        problem = Network(model, connectome.weights, eps=args.eps, labels=connectome.labels or None)
+        rng = np.random.default_rng(args.seed)
+        initial = np.tile(model.initial_state(), (problem.n_nodes, 1))
+        initial *= 1.0 + args.perturbation * rng.uniform(-1, 1, initial.shape)
+        if args.sample_interval is None:  # keep network outputs small: 2 kHz
+            sample_interval = 0.5 if args.method == "dopri" else args.dt * max(1, round(0.5 / args.dt))
     try:
-        trajectory = simulate(model, parameters, duration=args.duration, integrator=integrator,
+        trajectory = simulate(problem, parameters, duration=args.duration, integrator=integrator,
                               sample_interval=sample_interval, noise=noise, seed=args.seed,
-                              record=args.record, progress=not args.quiet)
+                              initial_state=initial, record=args.record,
+                              progress=not args.quiet)
         exit_code = 0
     except DivergenceError as error:
         trajectory = error.trajectory
@@ -79,6 +135,8 @@ def command_simulate(args) -> int:
     if args.csv:
         files.append(trajectory.to_csv(out / "timeseries.csv"))
     summary = analysis.summarise(trajectory) if len(trajectory.time) > 3 else {}
+    if args.connectome and len(trajectory.time) > 16:
+        files += _network_analysis(model, trajectory, out)
     (out / "summary.json").write_text(json.dumps(
         {"model": model.name, "status": trajectory.status, "parameters": trajectory.parameters,
          "compile_seconds": trajectory.metadata["compile_seconds"],
@@ -339,6 +397,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--csv", action="store_true", help="also write the time series as CSV")
     sub.add_argument("--no-plot", action="store_true", help="do not draw the PNG")
     sub.add_argument("--quiet", action="store_true", help="no progress bar")
+    sub.add_argument("--connectome", metavar="NAME",
+                     help="simulate a network on a connectome (tvb66/68/76/96/192 or a file; "
+                          "regions without input are dropped); adds DIR/network.json (dominant "
+                          "frequencies, mean FC, Kuramoto order, PAC), DIR/network.npz and "
+                          "DIR/spacetime.png")
+    sub.add_argument("--eps", type=float, default=1.0, help="global coupling (networks)")
+    sub.add_argument("--perturbation", type=float, default=1e-3,
+                     help="relative random perturbation of the nodes' initial states (networks)")
     sub.set_defaults(run=command_simulate)
 
     sub = commands.add_parser(

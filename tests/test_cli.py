@@ -166,3 +166,20 @@ def test_msf_at_a_point(tmp_path, capsys):
     assert rest["kind"] == "equilibrium" and rest["period"] is None
     assert main(["msf", "ei", "--eps", "2", "--at", "eta_e", "--out", str(tmp_path)]) == 2
     assert "--at expects PAR=VALUE" in capsys.readouterr().err
+
+
+def test_simulate_network_on_a_connectome(tmp_path, capsys):
+    from bifurc.connectome import synthetic_connectome
+    np.save(tmp_path / "c.npy", synthetic_connectome(12, 3, seed=4).weights)
+    out = tmp_path / "run"
+    assert main(["simulate", "ei", "--connectome", str(tmp_path / "c.npy"), "--eps", "2",
+                 "--duration", "2500", "--out", str(out), "--no-plot", "--quiet"]) == 0
+    result = json.loads((out / "network.json").read_text())
+    assert len(result["dominant_frequency_hz"]) == 12
+    assert all(30 < f < 100 for f in result["dominant_frequency_hz"])
+    assert -1 <= result["mean_fc"] <= 1 and 0 <= result["kuramoto_mean"] <= 1
+    assert len(result["pac_modulation_index"]) == 12
+    trajectory = bf.Trajectory.load(out / "timeseries.npz")
+    assert trajectory.n_nodes == 12 and trajectory.time[1] == pytest.approx(0.5)
+    assert (out / "spacetime.png").stat().st_size > 0
+    assert "network: mean FC" in capsys.readouterr().out
