@@ -298,7 +298,11 @@ def command_msf(args) -> int:
 
     model = load_model(args.model)
     homogeneous = homogeneous_model(model)
-    name, _, value = (args.at or "").partition("=")
+    if args.free:
+        return _msf_along_branches(args, model, homogeneous)
+    if args.at is None:
+        raise BifurcError("give --at PAR=VALUE (one point) or --free PAR --range LO HI (branches)")
+    name, _, value = args.at.partition("=")
     if not name or not value:
         raise BifurcError(f"--at expects PAR=VALUE, got {args.at!r}")
     overrides = _parse_assignments(args.set)
@@ -345,6 +349,62 @@ def command_msf(args) -> int:
     if len(modes):
         print(f"  unstable connectome modes: {len(result['unstable_modes'])} of {len(modes)}")
     print(f"  wrote {out / 'msf.json'}\n  wrote {out / 'msf.png'}")
+    return 0
+
+
+def _msf_along_branches(args, model, homogeneous) -> int:
+    """bifurc msf --free PAR --range LO HI: the homogeneous system's equilibria and
+    the cycles born at their Hopf points, with the MSF at every point."""
+    import matplotlib
+    matplotlib.use("Agg")
+
+    from . import plot
+    from .connectome import load_connectome
+    from .continuation import ContinuationOptions, bifurcation_diagram, save_branches
+    from .msf import msf_along_branch
+
+    if not args.range:
+        raise BifurcError("--free needs --range LO HI")
+    lower, upper = args.range
+    overrides = _parse_assignments(args.set)
+    overrides["eps"] = args.eps
+    overrides.setdefault(args.free, lower)
+    if not lower <= overrides[args.free] <= upper:
+        overrides[args.free] = lower
+    grid = _parse_grid(args.L_grid)
+    modes = np.array([])
+    if args.connectome:
+        modes = load_connectome(args.connectome, remove_isolated=True).modes()[0]
+    branches = bifurcation_diagram(homogeneous, homogeneous.parameters(**overrides), args.free,
+                                   (lower, upper), depth=1, follow=("H",), ntst=args.ntst,
+                                   ncol=args.ncol,
+                                   cycle_options=ContinuationOptions(step_size=0.05, max_points=300))
+    out = Path(args.out)
+    files = list(save_branches(branches, out))
+    arrays, summary = {"L": grid}, []
+    for number, branch in enumerate(branches):
+        growth = msf_along_branch(model, branch, grid, homogeneous=homogeneous)
+        arrays[f"{number}/growth_rate"] = growth
+        entry = {"branch": number, "kind": branch.kind}
+        if len(modes):
+            mode_growth = msf_along_branch(model, branch, modes.real if np.all(modes.imag == 0)
+                                           else modes, homogeneous=homogeneous)
+            arrays[f"{number}/connectome_growth_rate"] = mode_growth
+            unstable = np.nan_to_num(mode_growth, nan=-np.inf) > 0
+            entry["points_with_unstable_modes"] = int(unstable.any(axis=1).sum())
+        summary.append(entry)
+        figure = plot.msf_map(branch, grid, growth, modes=modes if len(modes) else None)
+        figure.savefig(out / f"msf_map_{number}.png", dpi=150)
+        files.append(out / f"msf_map_{number}.png")
+        print(f"[{number}] {branch.kind}: {len(branch)} points; largest growth rate "
+              f"{np.nanmax(growth):.4g}/ms")
+    np.savez_compressed(out / "msf.npz", **arrays)
+    (out / "msf.json").write_text(json.dumps(
+        {"schema": "bifurc.msf-map/1", "model": model.name, "eps": args.eps, "free": args.free,
+         "L": grid.tolist(), "connectome": args.connectome, "branches": summary}, indent=1))
+    files += [out / "msf.npz", out / "msf.json"]
+    for path in files:
+        print(f"  wrote {path}")
     return 0
 
 
@@ -469,7 +529,13 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     sub.add_argument("model", metavar="MODEL", help="built-in name or model file")
     sub.add_argument("--eps", type=float, required=True, help="global coupling strength")
-    sub.add_argument("--at", required=True, metavar="PAR=VALUE", help="the parameter point")
+    sub.add_argument("--at", metavar="PAR=VALUE", help="the parameter point (one-point form)")
+    sub.add_argument("--free", metavar="PAR",
+                     help="branch form: continue the homogeneous system's equilibria and the "
+                          "cycles born at their Hopf points in PAR over --range, with the MSF "
+                          "at every point (DIR/msf.npz, DIR/msf.json, DIR/msf_map_<i>.png)")
+    sub.add_argument("--range", nargs=2, type=float, metavar=("LO", "HI"),
+                     help="bounds of --free")
     sub.add_argument("--set", action="append", metavar="NAME=VALUE", help="parameter values")
     sub.add_argument("--L-grid", default="-1:1:201", metavar="LO:HI:N",
                      help="the L grid (write --L-grid=-1:1:201: the value starts with a minus)")

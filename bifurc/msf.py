@@ -151,7 +151,7 @@ def msf_along_branch(node, branch, L_values, *, homogeneous=None, progress: bool
     if branch.model != homogeneous.name:
         raise ParameterError(f"the branch belongs to {branch.model!r}, not to the homogeneous "
                              f"system {homogeneous.name!r}")
-    L_values = np.atleast_1d(np.asarray(L_values, dtype=float))
+    L_values = np.atleast_1d(np.asarray(L_values))  # complex for directed connectomes
     growth = np.empty((len(branch), len(L_values)))
     for i in tqdm(range(len(branch)), disable=not progress, desc="MSF", leave=False):
         if branch.kind == "EP-C":

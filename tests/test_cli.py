@@ -183,3 +183,20 @@ def test_simulate_network_on_a_connectome(tmp_path, capsys):
     assert trajectory.n_nodes == 12 and trajectory.time[1] == pytest.approx(0.5)
     assert (out / "spacetime.png").stat().st_size > 0
     assert "network: mean FC" in capsys.readouterr().out
+
+
+def test_msf_along_branches(tmp_path, capsys):
+    from bifurc.connectome import synthetic_connectome
+    np.save(tmp_path / "c.npy", synthetic_connectome(10, 2, seed=3).weights)
+    out = tmp_path / "map"
+    assert main(["msf", "ei", "--eps", "2", "--free", "eta_e", "--range", "-5", "25",
+                 "--L-grid=-1:1:11", "--connectome", str(tmp_path / "c.npy"), "--ntst", "30",
+                 "--out", str(out)]) == 0
+    result = json.loads((out / "msf.json").read_text())
+    assert [b["kind"] for b in result["branches"]] == ["EP-C", "LC-C"]
+    with np.load(out / "msf.npz") as data:
+        assert data["1/growth_rate"].shape[1] == 11
+        assert data["1/connectome_growth_rate"].shape[1] == 10
+    assert (out / "msf_map_1.png").stat().st_size > 0
+    assert main(["msf", "ei", "--eps", "2", "--out", str(tmp_path)]) == 2
+    assert "give --at PAR=VALUE" in capsys.readouterr().err
