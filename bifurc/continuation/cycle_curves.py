@@ -69,6 +69,28 @@ MEETINGS = {"LPC": {"PD": "LPPD", "NS": "LPNS"}, "PD": {"LP": "LPPD", "NS": "PDN
             "NS": {"LP": "LPNS", "PD": "PDNS", "NS": "NSNS"}}
 
 
+class _Triplets:
+    """(row, column, value) lists of a sparse matrix being assembled."""
+
+    def __init__(self):
+        self.rows, self.cols, self.values = [], [], []
+
+    def add(self, rows, cols, values):
+        self.rows.append(np.asarray(rows))
+        self.cols.append(np.asarray(cols))
+        self.values.append(np.asarray(values, dtype=float))
+
+    def matrix(self, n_rows, n_cols, row=None):
+        """The CSC matrix, with ``row`` appended as a last row when given (the
+        continuation's bordering)."""
+        if row is not None:
+            self.add(np.full(n_cols, n_rows), np.arange(n_cols), row)
+            n_rows += 1
+        return sps.csc_matrix((np.concatenate(self.values),
+                               (np.concatenate(self.rows), np.concatenate(self.cols))),
+                              shape=(n_rows, n_cols))
+
+
 def _wrap_mask(disc: Discretisation) -> np.ndarray:
     """Entries of the block pattern that refer to the point tau = 1 (wrapped to 0)."""
     n, ntst, ncol = disc.n, disc.ntst, disc.ncol
@@ -152,12 +174,8 @@ class CycleCurveProblem(SparseBorderedProblem):
         col_T = 2 * s
         col_sigma = 2 * s + 1
         col_p = self.n_unknowns - 2
-        r, c, val = [], [], []
-
-        def add(rows, cols, values):
-            r.append(np.asarray(rows))
-            c.append(np.asarray(cols))
-            val.append(np.asarray(values, dtype=float))
+        entries = _Triplets()
+        add = entries.add
 
         rows_all = np.arange(s)
         add(disc.block_rows, disc.block_cols, bxx.ravel())           # x-collocation / x
@@ -182,12 +200,7 @@ class CycleCurveProblem(SparseBorderedProblem):
         add(np.full(s, line), s + np.arange(s), disc.weights() * self.v_ref)
         if self.has_sigma:
             add([line], [col_sigma], [self.sigma_ref])
-        n_rows = self.size
-        if row is not None:
-            add(np.full(self.n_unknowns, n_rows), np.arange(self.n_unknowns), row)
-            n_rows += 1
-        return sps.csc_matrix((np.concatenate(val), (np.concatenate(r), np.concatenate(c))),
-                              shape=(n_rows, self.n_unknowns))
+        return entries.matrix(self.size, self.n_unknowns, row)
 
     def multipliers(self, u):
         key = u.tobytes()
@@ -397,12 +410,8 @@ class TorusCurveProblem(SparseBorderedProblem):
         s, n = disc.size, disc.n
         rx, bxx, dTx, dpx, parts, (cos, sin), (a0, b0) = self._blocks(u)
         col_T, col_theta, col_p = 3 * s, 3 * s + 1, 3 * s + 2
-        r, c, val = [], [], []
-
-        def add(rows, cols, values):
-            r.append(np.asarray(rows))
-            c.append(np.asarray(cols))
-            val.append(np.asarray(values, dtype=float))
+        entries = _Triplets()
+        add = entries.add
 
         rows_all = np.arange(s)
         add(disc.block_rows, disc.block_cols, bxx.ravel())
@@ -435,12 +444,7 @@ class TorusCurveProblem(SparseBorderedProblem):
                                                                            w * self.b_ref]))
         add(np.full(2 * s, line + 2), np.arange(s, 3 * s), np.concatenate([w * self.b_ref,
                                                                            -w * self.a_ref]))
-        n_rows = self.size
-        if row is not None:
-            add(np.full(self.n_unknowns, n_rows), np.arange(self.n_unknowns), row)
-            n_rows += 1
-        return sps.csc_matrix((np.concatenate(val), (np.concatenate(r), np.concatenate(c))),
-                              shape=(n_rows, self.n_unknowns))
+        return entries.matrix(self.size, self.n_unknowns, row)
 
     def accept(self, u, tangent):
         x, a, b, _, _, _ = self.unpack(u)
