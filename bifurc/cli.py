@@ -408,6 +408,21 @@ def _msf_along_branches(args, model, homogeneous) -> int:
     return 0
 
 
+def command_study(args) -> int:
+    import matplotlib
+    matplotlib.use("Agg")
+    from .studies import STUDIES, run_study
+
+    if args.list or args.name is None:
+        for name in STUDIES:
+            print(name)
+        return 0
+    out = Path(args.out or f"results/{args.name}")
+    for path in run_study(args.name, out, quick=args.quick):
+        print(f"  wrote {path}")
+    return 0
+
+
 def _add_continuation_options(sub):
     sub.add_argument("--step-size", type=float, default=0.01, help="initial arclength step")
     sub.add_argument("--max-step-size", type=float, default=0.5, help="largest arclength step")
@@ -545,6 +560,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--ncol", type=int, default=4, help="collocation points per interval")
     sub.add_argument("--out", default="bifurc-out", metavar="DIR", help="output folder")
     sub.set_defaults(run=command_msf)
+
+    sub = commands.add_parser(
+        "study", help="run a paper-figure study (figures and data)",
+        description="Run one of the studies in studies/: it writes its figures (PNG, PDF) "
+                    "and the data behind them. `bifurc study --list` names them.")
+    sub.add_argument("name", nargs="?", help="study name (see --list)")
+    sub.add_argument("--out", metavar="DIR", help="output folder (default results/NAME)")
+    sub.add_argument("--quick", action="store_true",
+                     help="reduced resolution and durations (what the tests run)")
+    sub.add_argument("--list", action="store_true", help="list the studies")
+    sub.set_defaults(run=command_study)
     return parser
 
 
