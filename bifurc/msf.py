@@ -23,6 +23,7 @@ import math
 import numpy as np
 
 from .codegen import compile_model, parameter_vector
+from .continuation.transverse import ModeShift, mode_eigenvalues, mode_multipliers, shifted_blocks
 from .errors import ParameterError
 from .model import Model
 from .model_files import load_model
@@ -106,8 +107,7 @@ def cycle_msf(node, orbit, L_values, *, homogeneous=None):
     _, blocks, _, _ = problem._system(u)
     kernels = compile_model(homogeneous).kernels
     # blocks for mode L: the homogeneous Jacobian A + eps H shifted by eps (L - 1) H
-    shift = -(disc.h[:, None, None, None, None] * orbit.period * eps
-              * H[None, None, :, None, :] * disc.L[None, :, None, :, None])
+    shift = shifted_blocks(disc, orbit.period, eps * H)
     L_values = np.atleast_1d(np.asarray(L_values))
     n = node.n_states
     exponents = np.empty(len(L_values))
@@ -168,3 +168,174 @@ def msf_along_branch(node, branch, L_values, *, homogeneous=None, progress: bool
         else:
             raise ParameterError(f"MSF maps need an EP-C or LC-C branch, got {branch.kind}")
     return growth
+
+
+class _ModeTest:
+    """A continuation problem with the growth of one mode as its only test function."""
+
+    def __init__(self, problem, growth):
+        self._problem, self._growth = problem, growth
+
+    def __getattr__(self, name):
+        return getattr(self._problem, name)
+
+    def test_functions(self, u, tangent):
+        return {"TI": self._growth(u)}
+
+
+def _segment(compiled, branch, i, base, free_index):
+    """(problem, u_i, u_{i+1}): the homogeneous branch's continuation problem on
+    point i's discretisation and points i, i+1 as its unknown vectors."""
+    from .continuation.collocation import Discretisation
+    from .continuation.cycles import CycleProblem
+    from .continuation.equilibria import EquilibriumProblem
+
+    if branch.kind == "EP-C":
+        ends = [np.concatenate([branch.states[j], branch.values[j]]) for j in (i, i + 1)]
+        return EquilibriumProblem(compiled, base, free_index), *ends
+    n = compiled.model.n_states
+    meshes, profiles = branch.extra["mesh"], branch.extra["profile"]
+    ncol = (profiles.shape[1] - 1) // (meshes.shape[1] - 1)
+    discs = [Discretisation(n, meshes.shape[1] - 1, ncol, meshes[j]) for j in (i, i + 1)]
+    x_i = profiles[i][:-1].ravel()
+    x_next = discs[1].remesh(profiles[i + 1][:-1].ravel(), meshes[i])[1]
+    problem = CycleProblem(compiled, base, free_index, discs[0], x_i, adapt_mesh=False)
+    return problem, *(np.concatenate([x, [branch.extra["period"][j], branch.values[j, 0]]])
+                      for x, j in ((x_i, i), (x_next, i + 1)))
+
+
+def _mode_growth(problem, shift, kind):
+    if kind == "EP-C":
+        return lambda u: float(mode_eigenvalues(problem, u, shift)[0].real)
+    return lambda u: float(np.log(np.abs(mode_multipliers(problem, u, shift)).max()))
+
+
+def _transverse_point(problem, u, shift, kind, mode, direction, model):
+    """(row of branch arrays, TI data) at a located point u."""
+    from .continuation.collocation import trivial_index
+    from .continuation.equilibria import frequency_data
+    from .continuation.transverse import crossing_angle_kind
+
+    data = {"mode": int(mode), "L": [shift.L.real, shift.L.imag], "direction": direction}
+    if kind == "EP-C":
+        critical = mode_eigenvalues(problem, u, shift)[0]
+        eigenvalues = problem.eigenvalues(u)
+        real = shift.is_real and abs(critical.imag) <= 1e-7 * (1.0 + abs(critical))
+        data.update(crossing="stationary" if real else "oscillatory",
+                    eigenvalue=[critical.real, critical.imag],
+                    **frequency_data(model, abs(critical.imag)))
+        row = {"values": u[-1:], "states": u[:-1], "eigenvalues": eigenvalues,
+               "stable": bool(np.all(eigenvalues.real < 0))}
+        return row, data
+    mu = mode_multipliers(problem, u, shift)
+    critical = mu[np.argmax(np.abs(mu))]
+    point = problem.point_data(u)
+    disc = problem.disc
+    data.update(crossing=crossing_angle_kind(critical), multiplier=[critical.real, critical.imag],
+                angle=float(abs(np.angle(critical))), period=float(u[-2]),
+                **frequency_data(model, 2 * math.pi / u[-2]),
+                ncol=disc.ncol, mesh=disc.mesh.tolist(), profile=point["profile"].tolist())
+    others = np.delete(point["eigenvalues"], trivial_index(point["eigenvalues"]))
+    row = {"values": u[-1:], "states": point["mean"], "eigenvalues": point["eigenvalues"],
+           "stable": bool(np.all(np.abs(others) < 1.0)),
+           "extra": {**{key: point[key] for key in ("period", "max", "min", "mesh", "profile")},
+                     "frequency_hz": 1000.0 / u[-2]}}
+    return row, data
+
+
+def _with_points(branch, located):
+    """A copy of ``branch`` with the located rows inserted after their segment's
+    first point and labelled TI1, TI2, ... along the branch."""
+    from dataclasses import replace
+
+    from .continuation.branch import SpecialPoint
+
+    located = sorted(located, key=lambda item: (item[0], item[1]))
+    order, new_index, inserted = [], {}, []
+    cursor = 0
+    for i in range(len(branch)):
+        new_index[i] = len(order)
+        order.append(("old", i))
+        while cursor < len(located) and located[cursor][0] == i:
+            inserted.append((len(order), located[cursor]))
+            order.append(("new", cursor))
+            cursor += 1
+
+    def column(field, key=None):
+        rows = []
+        for source, j in order:
+            if source == "old":
+                rows.append(getattr(branch, field)[j] if key is None else branch.extra[key][j])
+            else:
+                row = located[j][2]
+                rows.append(row[field] if key is None else row["extra"][key])
+        return np.array(rows)
+
+    points = [replace(p, index=new_index[p.index]) for p in branch.special_points]
+    for count, (index, (_, _, row, data)) in enumerate(inserted, start=1):
+        parameters = dict(branch.parameters)
+        parameters[branch.free[0]] = float(row["values"][0])
+        points.append(SpecialPoint(f"TI{count}", "TI", index, parameters,
+                                   np.asarray(row["states"], float),
+                                   np.asarray(row["eigenvalues"]), data, branch.model,
+                                   branch.kind, branch.free))
+    points.sort(key=lambda p: p.index)
+    return replace(branch, values=column("values"), states=column("states"),
+                   eigenvalues=column("eigenvalues"), stable=column("stable").astype(bool),
+                   extra={key: column("extra", key) for key in branch.extra},
+                   special_points=points)
+
+
+def locate_transverse_points(node, branch, L_values, *, homogeneous=None, growth=None,
+                             options=None, progress: bool = False):
+    """Transverse-instability points: where the growth rate of a mode L crosses
+    zero along an EP-C or LC-C branch of the homogeneous system.
+
+    Each sign change of the MSF (``growth``, from ``msf_along_branch`` if not
+    given) between two stored points is located by root finding on the curve
+    (the continuation's corrector, as for LP, H, PD, ...). Returns a copy of
+    ``branch`` with the points inserted as special points TI1, TI2, ... whose
+    data hold ``mode`` (index into ``L_values``), ``L``, ``direction``
+    ("destabilising" when the mode starts to grow along the branch) and
+    ``crossing``: "stationary" or "oscillatory" (equilibria, with the critical
+    ``eigenvalue`` and frequency), "fold", "flip" or "torus" (cycles: multiplier
+    +1, -1 or complex, with ``multiplier`` and ``angle``). The homogeneous mode
+    L = 1 is skipped (its instabilities are the branch's own LP, H, LPC, PD, NS).
+    ``bifurc.continue_curve`` continues a TI point in two parameters (TI-C).
+    """
+    from tqdm.auto import tqdm
+
+    from .continuation.core import ContinuationOptions, NewtonFailure, _locate, norm
+
+    node = load_model(node)
+    homogeneous = homogeneous or homogeneous_model(node)
+    L_values = np.atleast_1d(np.asarray(L_values))
+    if growth is None:
+        growth = msf_along_branch(node, branch, L_values, homogeneous=homogeneous,
+                                  progress=progress)
+    growth = np.asarray(growth, float)
+    if growth.shape != (len(branch), len(L_values)):
+        raise ParameterError(f"`growth` must have shape {(len(branch), len(L_values))} "
+                             f"(points, modes), got {growth.shape}")
+    compiled = compile_model(homogeneous)
+    base = parameter_vector(homogeneous, branch.parameters)
+    free_index = homogeneous.parameter_index(branch.free[0])
+    options = options or ContinuationOptions()
+    crossings = [(i, k) for k in range(len(L_values)) if abs(L_values[k] - 1.0) > 1e-12
+                 for i in range(len(branch) - 1)
+                 if np.isfinite(growth[i:i + 2, k]).all() and growth[i, k] * growth[i + 1, k] < 0]
+    located = []
+    for i, k in tqdm(crossings, disable=not progress, desc="TI points", leave=False):
+        problem, u_first, u_next = _segment(compiled, branch, i, base, free_index)
+        shift = ModeShift(homogeneous, L_values[k])
+        chord = u_next - u_first
+        step = norm(problem, chord)
+        test = _ModeTest(problem, _mode_growth(problem, shift, branch.kind))
+        try:
+            u, _, s = _locate(test, u_first, chord / step, step, "TI", options)
+        except (ValueError, NewtonFailure):  # the sign change did not survive the remeshing
+            u, s = (u_first, 0.0) if abs(growth[i, k]) < abs(growth[i + 1, k]) else (u_next, step)
+        direction = "destabilising" if growth[i + 1, k] > growth[i, k] else "restabilising"
+        row, data = _transverse_point(problem, u, shift, branch.kind, k, direction, homogeneous)
+        located.append((i, s, row, data))
+    return _with_points(branch, located)

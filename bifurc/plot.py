@@ -57,7 +57,7 @@ def timeseries(trajectory, model: Model | None = None, states=None, nodes=None, 
 
 MARKERS = {"LP": ("o", "tab:red"), "H": ("s", "tab:blue"), "BP": ("^", "tab:green"),
            "CP": ("D", "black"), "BT": ("*", "tab:purple"), "GH": ("P", "tab:orange"),
-           "ZH": ("X", "tab:brown"), "HH": ("h", "tab:pink")}
+           "ZH": ("X", "tab:brown"), "HH": ("h", "tab:pink"), "TI": ("v", "0.35")}
 
 
 def _as_list(branches):
@@ -102,7 +102,8 @@ def diagram(branches, y: str, model: Model | None = None, ax=None, colour=None):
             for a, b, stable in _runs(branch.stable):
                 ax.plot(x[a:b + 1], values[a:b + 1], color=c, lw=1.6, ls="-" if stable else "--")
         for point in branch.special_points:
-            _mark(ax, x[point.index], curves[0][point.index], point)
+            if point.kind != "TI":  # transverse points belong to the MSF map (msf_map)
+                _mark(ax, x[point.index], curves[0][point.index], point)
     if branches:
         ax.set_xlabel(branches[0].free[0])
     ax.set_ylabel(f"{y} ({unit})" if unit else y)
@@ -141,7 +142,8 @@ def cycle_frequency(branches, ax=None, band=(30.0, 100.0)):
 
 
 def two_parameter(branches, ax=None):
-    """Two-parameter diagram: LP-C, H-C, LPC-C and PD-C curves in their (p1, p2) plane with
+    """Two-parameter diagram: LP-C, H-C, LPC-C, PD-C, NS-C and TI-C (dashed) curves in
+    their (p1, p2) plane with
     codimension-two points marked. Hopf curves are solid where they are true
     Hopf points and dotted on their neutral-saddle parts (kappa < 0)."""
     import matplotlib.pyplot as plt
@@ -149,7 +151,8 @@ def two_parameter(branches, ax=None):
     styles = {"LP-C": ("tab:red", "fold (LP)"), "H-C": ("tab:blue", "Hopf (H)"),
               "LPC-C": ("tab:orange", "fold of cycles (LPC)"),
               "PD-C": ("tab:green", "period doubling (PD)"),
-              "NS-C": ("tab:purple", "torus (NS)")}
+              "NS-C": ("tab:purple", "torus (NS)"),
+              "TI-C": ("0.35", "transverse instability (TI)")}
     branches = [b for b in _as_list(branches) if b.kind in styles]
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.8))
@@ -163,7 +166,8 @@ def two_parameter(branches, ax=None):
                         label=None if name in labelled else name)
                 labelled.add(name)
         else:
-            ax.plot(x, yv, color=colour, lw=1.6, label=None if name in labelled else name)
+            ax.plot(x, yv, color=colour, lw=1.6, ls="--" if branch.kind == "TI-C" else "-",
+                    label=None if name in labelled else name)
             labelled.add(name)
         for point in branch.special_points:
             _mark(ax, x[point.index], yv[point.index], point)
@@ -179,7 +183,7 @@ def two_parameter(branches, ax=None):
 def msf_map(branch, L_values, growth, modes=None, ax=None):
     """Growth rate (per ms; diverging colours, 0 white) over the (parameter, L)
     plane along a branch, with the zero contour and the connectome's
-    eigenvalues ``modes`` as horizontal lines."""
+    eigenvalues ``modes`` as horizontal lines and its TI points as triangles."""
     import matplotlib.pyplot as plt
     from matplotlib.colors import TwoSlopeNorm
 
@@ -194,6 +198,9 @@ def msf_map(branch, L_values, growth, modes=None, ax=None):
     ax.contour(x[order], L_values, finite.T, levels=[0.0], colors="k", linewidths=1.0)
     for L in np.atleast_1d(modes) if modes is not None else []:
         ax.axhline(np.real(L), color="0.3", lw=0.4, alpha=0.6)
+    for point in branch.special_points:  # transverse-instability points: (parameter, Re L)
+        if point.kind == "TI":
+            ax.plot([branch.values[point.index, 0]], [point.data["L"][0]], "v", color="k", ms=4)
     ax.set_xlabel(branch.free[0])
     ax.set_ylabel("L (eigenvalue of W)")
     ax.figure.colorbar(image, ax=ax, label=f"growth rate (1/{'ms'})")

@@ -259,22 +259,9 @@ def _hopf_start_vector(A, omega):
     return v
 
 
-def continue_curve(model, point: SpecialPoint, free, bounds, *,
-                   options: ContinuationOptions | None = None, progress: bool = False) -> Branch:
-    """Continue the fold (from an LP), Hopf (from an H), fold-of-cycles (from an
-    LPC) or period-doubling (from a PD) curve through ``point`` in two
-    parameters ``free = (name1, name2)`` within ``bounds`` = {name: (lo, hi)} or
-    ((lo1, hi1), (lo2, hi2)). Returns an LP-C, H-C, LPC-C or PD-C Branch; LP-C
-    and H-C carry their codimension-two points (CP, BT, ZH; BT, GH, ZH, HH)."""
-    model = load_model(model)
-    kind = getattr(point, "kind", None)
-    if kind in ("LPC", "PD", "NS"):
-        from .cycle_curves import continue_cycle_curve
-        return continue_cycle_curve(model, point, free, bounds, options=options, progress=progress)
-    options = options or ContinuationOptions()
-    if not isinstance(point, SpecialPoint) or point.kind not in ("LP", "H"):
-        raise ParameterError("two-parameter curves start from an LP, H, LPC, PD or NS point, "
-                             f"got {getattr(point, 'label', point)!r}")
+def _two_parameter_setup(model, point, free, bounds):
+    """(indices of the free parameters, [(lo1, hi1), (lo2, hi2)]), validated against
+    the start point."""
     if len(free) != 2 or free[0] == free[1]:
         raise ParameterError(f"`free` must name two different parameters, got {free}")
     indices = [model.parameter_index(name) for name in free]
@@ -289,6 +276,33 @@ def continue_curve(model, point: SpecialPoint, free, bounds, *,
         if not lower <= base[index] <= upper:
             raise ParameterError(f"bounds [{lower:g}, {upper:g}] exclude the start value "
                                  f"{name} = {base[index]:g}")
+    return indices, bounds
+
+
+def continue_curve(model, point: SpecialPoint, free, bounds, *,
+                   options: ContinuationOptions | None = None, progress: bool = False) -> Branch:
+    """Continue the fold (from an LP), Hopf (from an H), fold-of-cycles (from an
+    LPC) or period-doubling (from a PD) curve through ``point`` in two
+    parameters ``free = (name1, name2)`` within ``bounds`` = {name: (lo, hi)} or
+    ((lo1, hi1), (lo2, hi2)). Returns an LP-C, H-C, LPC-C or PD-C Branch; LP-C
+    and H-C carry their codimension-two points (CP, BT, ZH; BT, GH, ZH, HH).
+    From a transverse-instability point (TI, see ``bifurc.msf.locate_transverse_points``)
+    of a homogeneous network system it gives that mode's TI-C curve."""
+    model = load_model(model)
+    kind = getattr(point, "kind", None)
+    if kind in ("LPC", "PD", "NS"):
+        from .cycle_curves import continue_cycle_curve
+        return continue_cycle_curve(model, point, free, bounds, options=options, progress=progress)
+    if kind == "TI":
+        from .transverse import continue_transverse_curve
+        return continue_transverse_curve(model, point, free, bounds, options=options,
+                                         progress=progress)
+    options = options or ContinuationOptions()
+    if not isinstance(point, SpecialPoint) or point.kind not in ("LP", "H"):
+        raise ParameterError("two-parameter curves start from an LP, H, LPC, PD, NS or TI point, "
+                             f"got {getattr(point, 'label', point)!r}")
+    indices, bounds = _two_parameter_setup(model, point, free, bounds)
+    base = parameter_vector(model, point.parameters)
     compiled = compile_model(model)
     x0 = np.array(point.state, dtype=float)
     A = compiled.jacobian(x0, base)

@@ -276,18 +276,11 @@ def continue_cycle_curve(model, point, free, bounds, *,
     if getattr(point, "kind", None) not in ("LPC", "PD", "NS") or "profile" not in point.data:
         raise ParameterError("cycle curves start from an LPC, PD or NS point of a cycle branch, got "
                              f"{getattr(point, 'label', point)!r}")
-    if len(free) != 2 or free[0] == free[1]:
-        raise ParameterError(f"`free` must name two different parameters, got {free}")
-    indices = [model.parameter_index(name) for name in free]
-    if isinstance(bounds, dict):
-        bounds = [bounds[name] for name in free]
-    bounds = [tuple(float(b) for b in pair) for pair in bounds]
+    from .curves import _two_parameter_setup
+
+    indices, bounds = _two_parameter_setup(model, point, free, bounds)
     compiled = compile_model(model)
     base, disc, x, u_cycle, cycle = _cycle_at(model, point, compiled, indices[0])
-    for name, index, (lower, upper) in zip(free, indices, bounds):
-        if not lower <= base[index] <= upper:
-            raise ParameterError(f"bounds [{lower:g}, {upper:g}] exclude the start value "
-                                 f"{name} = {base[index]:g}")
     alpha = base[indices]
     if point.kind == "NS":
         angle = point.data["angle"]
@@ -303,6 +296,12 @@ def continue_cycle_curve(model, point, free, bounds, *,
     if point.kind != "NS":
         problem = CycleCurveProblem(compiled, base, indices, disc, x, v, sigma, point.kind)
     options = options or ContinuationOptions(step_size=0.01, max_step_size=0.2, max_points=300)
+    curve = trace_cycle_curve(problem, u0, bounds, options, f"{point.kind}-C {model.name}", progress)
+    return cycle_curve_branch(model, f"{point.kind}-C", free, base, curve, options, bounds)
+
+
+def trace_cycle_curve(problem, u0, bounds, options, description, progress):
+    """Trace a cycle curve from u0, starting towards increasing first parameter."""
     slots = {problem.parameter_slots[0]: bounds[0], problem.parameter_slots[1]: bounds[1]}
     row = np.random.default_rng(1).standard_normal(len(u0))
     system = problem.bordered_jacobian(u0, row)
@@ -312,30 +311,32 @@ def continue_cycle_curve(model, point, free, bounds, *,
     tangent /= math.sqrt((problem.inner_weights * tangent) @ tangent)
     if tangent[problem.parameter_slots[0]] < 0:
         tangent = -tangent
-    bar = tqdm(desc=f"{point.kind}-C {model.name}", unit="pt", disable=not progress, leave=False)
+    bar = tqdm(desc=description, unit="pt", disable=not progress, leave=False)
     try:
-        curve = trace(problem, u0, slots, options, progress=bar, tangent=tangent)
+        return trace(problem, u0, slots, options, progress=bar, tangent=tangent)
     finally:
         bar.close()
+
+
+def cycle_curve_branch(model, kind, free, base, curve, options, bounds) -> Branch:
+    """A Branch of a two-parameter cycle curve (extra: period, max, min, and theta
+    when the points carry it; eigenvalues: the cycle's multipliers)."""
+    from .collocation import trivial_index
+    from .equilibria import _label_points
+
     data = curve.point_data
     values = np.array([u[-2:] for u in curve.points])
     multipliers = np.array([d["eigenvalues"] for d in data])
-    from .collocation import trivial_index
     stable = np.array([np.all(np.abs(np.delete(m, trivial_index(m))) < 1.0) for m in multipliers])
-    extra = {"period": np.array([d["period"] for d in data]),
-             "max": np.array([d["max"] for d in data]),
-             "min": np.array([d["min"] for d in data])}
-    if point.kind == "NS":
-        extra["theta"] = np.array([d["theta"] for d in data])
-    from .equilibria import _label_points
+    extra = {key: np.array([d[key] for d in data]) for key in ("period", "max", "min", "theta")
+             if key in data[0]}
     means = np.array([d["mean"] for d in data])
-    specials = _label_points(model, f"{point.kind}-C", tuple(free), (values, means, multipliers),
+    specials = _label_points(model, kind, tuple(free), (values, means, multipliers),
                              curve.events, base)
-    return Branch(kind=f"{point.kind}-C", model=model.name, free=tuple(free),
-                  state_names=model.state_names,
+    return Branch(kind=kind, model=model.name, free=tuple(free), state_names=model.state_names,
                   parameters=dict(zip(model.parameter_names, base.tolist())), values=values,
-                  states=means, eigenvalues=multipliers,
-                  stable=stable, special_points=specials, extra=extra, ends=curve.ends, options=_options_dict(options, bounds=bounds))
+                  states=means, eigenvalues=multipliers, stable=stable, special_points=specials,
+                  extra=extra, ends=curve.ends, options=_options_dict(options, bounds=bounds))
 
 
 class TorusCurveProblem(SparseBorderedProblem):
@@ -393,9 +394,13 @@ class TorusCurveProblem(SparseBorderedProblem):
                                                  self.free, disc.L, disc.D, r, bvv, bvx, dT, ds,
                                                  dp)
             parts.append((r, bvv, bvx, dT, dp))
+        self._extra_terms(points, ((a, a_end), (b, b_end)), period, p, parts)
         self._key = key
         self._cache = (rx, bxx, dTx, dpx, parts, (cos, sin), (a[:n].copy(), b[:n].copy()))
         return self._cache
+
+    def _extra_terms(self, points, vectors, period, p, parts):
+        """Hook for subclasses that add terms to the a and b equations (in place)."""
 
     def residual(self, u):
         rx, _, _, _, parts, _, _ = self._blocks(u)
@@ -485,11 +490,12 @@ class TorusCurveProblem(SparseBorderedProblem):
                 "max": maximum, "min": minimum, "mean": mean}
 
 
-def _torus_vectors(problem, u, angle):
-    """a + i b: the Floquet eigenfunction of the multiplier e^{i angle}, normalised."""
+def _torus_vectors(problem, u, angle, extra_blocks=0.0):
+    """a + i b: the Floquet eigenfunction of the multiplier e^{i angle} (of the
+    variational blocks plus ``extra_blocks``), normalised."""
     disc = problem.disc
     _, blocks, _, _ = problem._system(u)
-    v = floquet_eigenfunction(blocks, disc.n, np.exp(1j * angle)).ravel()
+    v = floquet_eigenfunction(blocks + extra_blocks, disc.n, np.exp(1j * angle)).ravel()
     w = disc.weights()
     # rotate so that int a . b = 0 and normalise int |a|^2 + |b|^2 = 1
     a, b = v.real, v.imag
