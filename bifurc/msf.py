@@ -113,7 +113,13 @@ def cycle_msf(node, orbit, L_values, *, homogeneous=None):
     exponents = np.empty(len(L_values))
     multipliers = np.empty((len(L_values), n), dtype=complex)
     G = np.empty((disc.ntst, n, n))
+    done = {}
     for i, L in enumerate(L_values):
+        if np.iscomplexobj(L) and complex(L).conjugate() in done:  # a real system: conjugate
+            j = done[complex(L).conjugate()]                       # modes share the growth
+            multipliers[i], exponents[i] = np.conj(multipliers[j]), exponents[j]
+            continue
+        done[complex(L)] = i
         if np.iscomplexobj(L) and L.imag != 0:  # a directed connectome's complex mode
             mu = floquet_multipliers(transfer_matrices(blocks + (L - 1.0) * shift, n))
         else:
@@ -140,10 +146,12 @@ def orbit_at(branch, index: int):
                          float(branch.extra["period"][index]), branch.eigenvalues[index])
 
 
-def msf_along_branch(node, branch, L_values, *, homogeneous=None, progress: bool = False):
+def msf_along_branch(node, branch, L_values, *, homogeneous=None, progress: bool = False,
+                     rows=None):
     """The MSF map: growth rate (per time unit) for every point of a branch of the
     homogeneous system (EP-C: max Re eig; LC-C: largest non-trivial Floquet
-    exponent) and every L. Returns an array of shape (len(branch), len(L))."""
+    exponent) and every L. Returns an array of shape (len(branch), len(L)), or
+    (len(rows), len(L)) for the points ``rows`` only."""
     from tqdm.auto import tqdm
 
     node = load_model(node)
@@ -152,18 +160,19 @@ def msf_along_branch(node, branch, L_values, *, homogeneous=None, progress: bool
         raise ParameterError(f"the branch belongs to {branch.model!r}, not to the homogeneous "
                              f"system {homogeneous.name!r}")
     L_values = np.atleast_1d(np.asarray(L_values))  # complex for directed connectomes
-    growth = np.empty((len(branch), len(L_values)))
-    for i in tqdm(range(len(branch)), disable=not progress, desc="MSF", leave=False):
+    rows = range(len(branch)) if rows is None else [int(i) for i in rows]
+    growth = np.empty((len(rows), len(L_values)))
+    for row, i in enumerate(tqdm(rows, disable=not progress, desc="MSF", leave=False)):
         if branch.kind == "EP-C":
             parameters = dict(branch.parameters)
             parameters[branch.free[0]] = float(branch.values[i, 0])
-            growth[i] = dispersion_relation(node, parameters, branch.states[i], L_values,
-                                            homogeneous=homogeneous)[0]
+            growth[row] = dispersion_relation(node, parameters, branch.states[i], L_values,
+                                              homogeneous=homogeneous)[0]
         elif branch.kind == "LC-C":
-            if i == 0 and np.ptp(branch.extra["profile"][0], axis=0).max() == 0:
-                growth[i] = np.nan  # the Hopf point the family starts from
+            if np.ptp(branch.extra["profile"][i], axis=0).max() == 0:
+                growth[row] = np.nan  # the Hopf point the family starts from
                 continue
-            growth[i] = cycle_msf(node, orbit_at(branch, i), L_values,
+            growth[row] = cycle_msf(node, orbit_at(branch, i), L_values,
                                   homogeneous=homogeneous)[0]
         else:
             raise ParameterError(f"MSF maps need an EP-C or LC-C branch, got {branch.kind}")
@@ -339,3 +348,16 @@ def locate_transverse_points(node, branch, L_values, *, homogeneous=None, growth
         row, data = _transverse_point(problem, u, shift, branch.kind, k, direction, homogeneous)
         located.append((i, s, row, data))
     return _with_points(branch, located)
+
+
+def growth_with_transverse_rows(node, growth, located, L_values, *, homogeneous=None):
+    """The MSF map of a branch returned by ``locate_transverse_points`` from the
+    map ``growth`` of the branch before: its rows, plus the inserted TI rows
+    (computed; they are zeros of their own mode)."""
+    rows = sorted(p.index for p in located.special_points if p.kind == "TI")
+    expanded = np.empty((len(located), np.shape(growth)[1]))
+    expanded[np.setdiff1d(np.arange(len(located)), rows)] = growth
+    if rows:
+        expanded[rows] = msf_along_branch(node, located, L_values, homogeneous=homogeneous,
+                                          rows=rows)
+    return expanded
