@@ -17,6 +17,7 @@ from .integrate import (RK4, DormandPrince, EulerMaruyama, Integrator, Noise, St
 from .model import CouplingTerm, Model, Parameter, ParameterSet, State
 from .model_files import builtin_model_names, load_model
 from .network import Network, row_normalise
+from .sweep import SweepOptions, SweepResult, load_sweep  # the module bifurc.sweep: .sweep()
 from .trajectory import Trajectory
 
 __version__ = "0.1.0"
@@ -29,5 +30,5 @@ __all__ = [
     "ParameterError", "SimulationError", "DivergenceError", "continue_equilibria",
     "continue_curve", "find_equilibrium", "ContinuationOptions", "Branch", "SpecialPoint",
     "save_branches", "load_branches", "analysis", "plot", "continue_cycles", "find_cycle",
-    "PeriodicOrbit", "bifurcation_diagram",
+    "PeriodicOrbit", "bifurcation_diagram", "SweepOptions", "SweepResult", "load_sweep",
 ]

@@ -250,6 +250,9 @@ def command_twopar(args) -> int:
         diagram_branches = load_branches(source)
     except FileNotFoundError as error:
         raise BifurcError(f"{error}") from None
+    if diagram_branches and all(b.model == f"{model.name}_homogeneous" for b in diagram_branches):
+        from .msf import homogeneous_model
+        model = homogeneous_model(model)  # written by `bifurc msf --free`: TI points
     if any(b.model != model.name for b in diagram_branches):
         raise BifurcError(f"{source}/branches.json holds branches of another model")
     point = _find_point(diagram_branches, args.from_label)
@@ -267,7 +270,7 @@ def command_twopar(args) -> int:
     existing = load_branches(out) if (out / "branches.json").exists() else list(diagram_branches)
     existing.append(curve)
     files = list(save_branches(existing, out))
-    same_plane = [b for b in existing if b.kind in ("LP-C", "H-C", "LPC-C", "PD-C", "NS-C")
+    same_plane = [b for b in existing if b.kind in ("LP-C", "H-C", "LPC-C", "PD-C", "NS-C", "TI-C")
                   and b.free == curve.free]
     files.append(_save_figure(plot.two_parameter(same_plane), out / "twopar.png"))
     print(curve.summary())
@@ -361,7 +364,7 @@ def _msf_along_branches(args, model, homogeneous) -> int:
     from . import plot
     from .connectome import load_connectome
     from .continuation import ContinuationOptions, bifurcation_diagram, save_branches
-    from .msf import msf_along_branch
+    from .msf import growth_with_transverse_rows, locate_transverse_points, msf_along_branch
 
     if not args.range:
         raise BifurcError("--free needs --range LO HI")
@@ -380,24 +383,44 @@ def _msf_along_branches(args, model, homogeneous) -> int:
                                    ncol=args.ncol,
                                    cycle_options=ContinuationOptions(step_size=0.05, max_points=300))
     out = Path(args.out)
-    files = list(save_branches(branches, out))
-    arrays, summary = {"L": grid}, []
+    out.mkdir(parents=True, exist_ok=True)
+    arrays, summary, files = {"L": grid}, [], []
+    if len(modes) and np.all(modes.imag == 0):
+        modes = modes.real
     for number, branch in enumerate(branches):
-        growth = msf_along_branch(model, branch, grid, homogeneous=homogeneous)
-        arrays[f"{number}/growth_rate"] = growth
         entry = {"branch": number, "kind": branch.kind}
         if len(modes):
-            mode_growth = msf_along_branch(model, branch, modes.real if np.all(modes.imag == 0)
-                                           else modes, homogeneous=homogeneous)
+            # the connectome's modes: locate where each starts or stops growing (TI points)
+            before = msf_along_branch(model, branch, modes, homogeneous=homogeneous)
+            branch = branches[number] = locate_transverse_points(
+                model, branch, modes, homogeneous=homogeneous, growth=before)
+            mode_growth = growth_with_transverse_rows(model, before, branch, modes,
+                                                      homogeneous=homogeneous)
             arrays[f"{number}/connectome_growth_rate"] = mode_growth
             unstable = np.nan_to_num(mode_growth, nan=-np.inf) > 0
             entry["points_with_unstable_modes"] = int(unstable.any(axis=1).sum())
+            entry["transverse_points"] = [
+                {"label": p.label, args.free: p.parameters[args.free], "mode": p.data["mode"],
+                 "L": p.data["L"], "crossing": p.data["crossing"], "direction": p.data["direction"]}
+                for p in branch.special_points if p.kind == "TI"]
+            transverse = [p for p in branch.special_points if p.kind == "TI"]
+            if len(transverse) > 8:
+                print(f"  [{number}] {len(transverse)} TI points; the first 8 (all in msf.json):")
+            for point in transverse[:8]:
+                if point.kind == "TI":
+                    print(f"  {number}:{point.label:<5} {args.free} = "
+                          f"{point.parameters[args.free]:.8g}  mode {point.data['mode']} "
+                          f"(L = {complex(*point.data['L']):.4g}) {point.data['direction']}, "
+                          f"{point.data['crossing']}")
+        growth = msf_along_branch(model, branch, grid, homogeneous=homogeneous)
+        arrays[f"{number}/growth_rate"] = growth
         summary.append(entry)
         figure = plot.msf_map(branch, grid, growth, modes=modes if len(modes) else None)
         figure.savefig(out / f"msf_map_{number}.png", dpi=150)
         files.append(out / f"msf_map_{number}.png")
         print(f"[{number}] {branch.kind}: {len(branch)} points; largest growth rate "
               f"{np.nanmax(growth):.4g}/ms")
+    files = list(save_branches(branches, out)) + files
     np.savez_compressed(out / "msf.npz", **arrays)
     (out / "msf.json").write_text(json.dumps(
         {"schema": "bifurc.msf-map/1", "model": model.name, "eps": args.eps, "free": args.free,
@@ -420,6 +443,56 @@ def command_study(args) -> int:
     out = Path(args.out or f"results/{args.name}")
     for path in run_study(args.name, out, quick=args.quick):
         print(f"  wrote {path}")
+    return 0
+
+
+def command_sweep(args) -> int:
+    import matplotlib
+    matplotlib.use("Agg")
+    from .sweep import SweepOptions, parse_grid, save_map, sweep
+
+    model = load_model(args.model)
+    try:
+        second_state = _parse_assignments(args.second_state)
+    except BifurcError as error:
+        raise BifurcError(str(error).replace("--set", "--second-state")) from None
+    options = SweepOptions(duration=args.duration, dt=args.dt, discard=args.discard,
+                           state=args.state, second_state=second_state or None,
+                           chaos_threshold=args.chaos_threshold, max_duration=args.max_duration)
+    out = Path(args.out)
+    client = executor = None
+    if args.scheduler:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise BifurcError("--scheduler needs dask.distributed: "
+                              "pip install 'bifurc[dask]'") from None
+        try:
+            client = Client(args.scheduler, timeout="20s")
+        except (OSError, TimeoutError) as error:
+            raise BifurcError(f"cannot connect to the Dask scheduler at {args.scheduler}: "
+                              f"{error}") from None
+        executor = client.get_executor()
+    try:
+        result = sweep(model, parse_grid(args.grid), args.measure,
+                       parameters=_parse_assignments(args.set), options=options,
+                       executor=executor, workers=args.workers, out=out,
+                       progress=not args.quiet)
+    finally:
+        if client is not None:
+            client.close()
+    files = [out / "sweep.csv", out / "sweep.json"]
+    path = save_map(result, out, model)
+    if path is not None:
+        files.append(path)
+    counts = ", ".join(f"{regime} {number}" for regime, number in result.counts().items())
+    print(f"{model.name}: {len(result)} of {result.n_points} points ({counts or 'none'})")
+    for path in files:
+        print(f"  wrote {path}")
+    if result.status == "interrupted":
+        print(f"interrupted: {len(result)} of {result.n_points} points are saved in "
+              f"{out / 'sweep.csv'}; rerun the same command to compute the rest", file=sys.stderr)
+        return 130
     return 0
 
 
@@ -513,20 +586,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(run=command_diagram)
 
     sub = commands.add_parser(
-        "twopar", help="two-parameter curve (LP-C, H-C, LPC-C, PD-C, NS-C) through a special point",
+        "twopar", help="two-parameter curve (LP-C, H-C, LPC-C, PD-C, NS-C, TI-C) through a special "
+                       "point",
         description="Continue the fold curve through an LP, the Hopf curve through an H, the "
                     "fold-of-cycles curve through an LPC, the period-doubling curve through a PD "
                     "or the torus curve through an NS "
-                    "of a diagram made by `bifurc diagram`, in two parameters; locate CP, BT, ZH "
+                    "of a diagram made by `bifurc diagram` (or the synchrony boundary through a "
+                    "transverse-instability point TI of a diagram made by `bifurc msf --free "
+                    "... --connectome`), in two parameters; locate CP, BT, ZH "
                     "(fold) and BT, GH, ZH, HH (Hopf). Appends the curve to DIR/branches.json and "
                     "draws DIR/twopar.png.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     sub.add_argument("model", metavar="MODEL", help="built-in name or model file")
     sub.add_argument("--from", dest="from_label", required=True, metavar="LABEL",
-                     help="special point of the diagram, e.g. H1 or LP2 (or 1:BP1 for branch 1)")
+                     help="special point of the diagram, e.g. H1, LP2 or TI3 (or 1:BP1 for branch 1)")
     sub.add_argument("--free", required=True, nargs=2, metavar=("PAR1", "PAR2"),
                      help="the two free parameters")
-    sub.add_argument("--bounds", nargs="+", metavar="NAME=LO:HI",
+    sub.add_argument("--bounds", nargs="+", action="extend", metavar="NAME=LO:HI",
                      help="parameter windows (default: the diagram's range, else the declared "
                           "bounds or value +- 2(|value| + 10))")
     sub.add_argument("--diagram", metavar="DIR", help="folder of the diagram (default: --out)")
@@ -571,6 +647,47 @@ def build_parser() -> argparse.ArgumentParser:
                      help="reduced resolution and durations (what the tests run)")
     sub.add_argument("--list", action="store_true", help="list the studies")
     sub.set_defaults(run=command_study)
+
+    sub = commands.add_parser(
+        "sweep", help="simulate a parameter grid and classify every point",
+        description="Simulate every point of a parameter grid from the model's initial state "
+                    "and from a second, high-activity state, and classify it: rest, "
+                    "oscillation (with its frequency), bistable, chaos (largest Lyapunov "
+                    "exponent above --chaos-threshold) or diverged. Writes DIR/sweep.csv (one "
+                    "row per point, appended as points finish), DIR/sweep.json (settings, "
+                    "schema bifurc.sweep/1) and DIR/map.png; see docs/sweep.md. Runs in local "
+                    "processes, or on a Dask cluster with --scheduler. After Ctrl-C the "
+                    "finished points are kept and the same command resumes.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    sub.add_argument("model", metavar="MODEL", help="built-in name or model file")
+    sub.add_argument("--grid", required=True, nargs="+", metavar="PAR=LO:HI:N",
+                     help="grid parameters: N values from LO to HI each (the last varies fastest)")
+    sub.add_argument("--measure", default="regime,frequency", metavar="MEASURES",
+                     help="comma-separated: regime (always), frequency, range, lyapunov, "
+                          "equilibrium")
+    sub.add_argument("--set", action="append", metavar="NAME=VALUE",
+                     help="values of the other parameters")
+    sub.add_argument("--duration", type=float, default=1000.0, help="length of each run (ms)")
+    sub.add_argument("--dt", type=float, default=0.05, help="RK4 step (ms)")
+    sub.add_argument("--max-duration", type=float, default=None, metavar="MS",
+                     help="runs whose oscillation amplitude still changes are continued up to "
+                          "this (default: 10 x --duration)")
+    sub.add_argument("--discard", type=float, default=0.5,
+                     help="fraction of each run treated as transient")
+    sub.add_argument("--state", metavar="STATE",
+                     help="observed state for frequency and range (default: the first)")
+    sub.add_argument("--second-state", action="append", metavar="NAME=VALUE",
+                     help="initial state of the second run (default: rates at 1 kHz, other "
+                          "states 0)")
+    sub.add_argument("--chaos-threshold", type=float, default=5.0,
+                     help="largest Lyapunov exponent (1/s) above which a point is chaotic")
+    sub.add_argument("--workers", type=int, default=None,
+                     help="local worker processes (default: the number of cores; 1: no pool)")
+    sub.add_argument("--scheduler", metavar="ADDRESS",
+                     help="run on a Dask cluster, e.g. tcp://host:8786 (needs bifurc[dask])")
+    sub.add_argument("--out", default="bifurc-out", metavar="DIR", help="output folder")
+    sub.add_argument("--quiet", action="store_true", help="no progress bar")
+    sub.set_defaults(run=command_sweep)
     return parser
 
 

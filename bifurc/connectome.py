@@ -10,6 +10,7 @@ the connection j -> k (rows are targets, as in TVB).
 
 from __future__ import annotations
 
+import bz2
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -96,14 +97,22 @@ def _from_tvb_zip(name, source, remove_isolated=False) -> Connectome:
         raise ParameterError(f"{name}: not a readable TVB connectivity zip ({error})") from None
     with archive:
         files = {Path(n).name: n for n in archive.namelist()}
+        # some TVB zips (connectivity_68) store their members bz2-compressed: X.txt.bz2
+        files.update({key[:-4]: files[key] for key in list(files)
+                      if key.endswith(".bz2") and key[:-4] not in files})
+
+        def read(member):
+            data = archive.read(files[member])
+            return (bz2.decompress(data) if files[member].endswith(".bz2") else data).decode()
+
         if "weights.txt" not in files:
             raise ParameterError(f"{name}: the zip has no weights.txt (files: {sorted(files)})")
-        weights = _read_matrix(archive.read(files["weights.txt"]).decode())
-        lengths = (_read_matrix(archive.read(files["tract_lengths.txt"]).decode())
+        weights = _read_matrix(read("weights.txt"))
+        lengths = (_read_matrix(read("tract_lengths.txt"))
                    if "tract_lengths.txt" in files else None)
         labels, centres = [], None
         if "centres.txt" in files:
-            rows = [line.split() for line in archive.read(files["centres.txt"]).decode().splitlines()
+            rows = [line.split() for line in read("centres.txt").splitlines()
                     if line.strip()]
             labels = [row[0] for row in rows]
             centres = np.array([[float(v) for v in row[1:4]] for row in rows])

@@ -192,9 +192,11 @@ def msf_map(branch, L_values, growth, modes=None, ax=None):
     x = branch.values[:, 0]
     order = np.argsort(x)
     finite = np.nan_to_num(growth[order], nan=0.0)
-    scale = max(np.abs(finite).max(), 1e-12)
-    image = ax.pcolormesh(x[order], L_values, finite.T, cmap="RdBu_r", shading="auto",
-                          norm=TwoSlopeNorm(0.0, -scale, scale))
+    # the colour range covers 99 % of the values, so that a few extreme ones (near a
+    # Hopf point, say) do not wash out the rest; the zero contour is exact anyway
+    scale = max(np.percentile(np.abs(finite), 99), 1e-12)
+    image = ax.pcolormesh(x[order], L_values, np.clip(finite.T, -scale, scale), cmap="RdBu_r",
+                          shading="auto", norm=TwoSlopeNorm(0.0, -scale, scale))
     ax.contour(x[order], L_values, finite.T, levels=[0.0], colors="k", linewidths=1.0)
     for L in np.atleast_1d(modes) if modes is not None else []:
         ax.axhline(np.real(L), color="0.3", lw=0.4, alpha=0.6)
@@ -203,6 +205,6 @@ def msf_map(branch, L_values, growth, modes=None, ax=None):
             ax.plot([branch.values[point.index, 0]], [point.data["L"][0]], "v", color="k", ms=4)
     ax.set_xlabel(branch.free[0])
     ax.set_ylabel("L (eigenvalue of W)")
-    ax.figure.colorbar(image, ax=ax, label=f"growth rate (1/{'ms'})")
+    ax.figure.colorbar(image, ax=ax, label="growth rate (1/ms)", extend="both")
     ax.figure.tight_layout()
     return ax.figure

@@ -124,10 +124,11 @@ def run(out: Path, quick: bool) -> list[Path]:
                 bounds={"eps": (0.5, 4.0), "eta_e": (-10, 30)},
                 options=bf.ContinuationOptions(step_size=0.01, max_step_size=0.2,
                                                max_points=settings["curve_points"])))
-    curves.append(bf.continue_curve(homogeneous, eq["H1"], free=("eps", "eta_e"),
-                                    bounds={"eps": (0.5, 4.0), "eta_e": (-10, 30)},
-                                    options=bf.ContinuationOptions(
-                                        max_points=settings["curve_points"])))
+    for hopf in ("H1", "H2"):
+        curves.append(bf.continue_curve(homogeneous, eq[hopf], free=("eps", "eta_e"),
+                                        bounds={"eps": (0.5, 4.0), "eta_e": (-10, 30)},
+                                        options=bf.ContinuationOptions(
+                                            max_points=settings["curve_points"])))
     steps.update()
 
     files = list(bf.save_branches([eq, cycles, *curves], out))
@@ -161,7 +162,7 @@ def run(out: Path, quick: bool) -> list[Path]:
                                 "points": len(curves[0]),
                                 "eps_range": [float(curves[0].values[:, 0].min()),
                                               float(curves[0].values[:, 0].max())]}
-                               if len(curves) == 2 else None),
+                               if curves[0].kind == "TI-C" else None),
     }
     files.append(write_json(out / "msf.json", summary))
 
@@ -180,6 +181,7 @@ def run(out: Path, quick: bool) -> list[Path]:
         ax.set_ylabel("growth rate (1/ms)")
         ax.set_title(title, fontsize=10)
         ax.legend(fontsize="small")
+    figure.tight_layout()
     files += save_figure(figure, out, "dispersion")
 
     figure, axes = plt.subplots(1, 2, figsize=(11, 4.0))
@@ -190,10 +192,14 @@ def run(out: Path, quick: bool) -> list[Path]:
                      f"eps = {EPS:g}", fontsize=10)
     files += save_figure(figure, out, "msf_map")
 
-    figure, axes = plt.subplots(1, max(1, min(3, len(unstable))), figsize=(11, 3.8),
-                                squeeze=False)
+    shown = []  # the most unstable modes, one of each complex-conjugate pair
+    for k in unstable:
+        if not any(np.isclose(modes[k], np.conj(modes[j])) for j in shown):
+            shown.append(k)
+    shown = shown[:3] or [1]
+    figure, axes = plt.subplots(1, len(shown), figsize=(4.6 * len(shown), 4.2), squeeze=False)
     centres = connectome.centres
-    for ax, k in zip(axes[0], unstable[:3] if len(unstable) else [1]):
+    for ax, k in zip(axes[0], shown):
         weight = np.abs(vectors[:, k])
         if centres is not None:
             image = ax.scatter(centres[:, 0], centres[:, 1], c=weight, s=25 + 200 * weight,
@@ -205,7 +211,11 @@ def run(out: Path, quick: bool) -> list[Path]:
             image = ax.scatter(np.arange(len(weight)), weight, c=weight, cmap="magma_r")
             ax.set_xlabel("region")
         figure.colorbar(image, ax=ax, label="|eigenvector entry|")
-        ax.set_title(f"mode {k}: L = {modes[k]:.3g}, growth {ping_modes[k]:.2g}/ms", fontsize=9)
+        ax.set_title(f"mode {k}: L = {modes[k]:.3g}\ngrowth rate {ping_modes[k]:.2g} /ms",
+                     fontsize=9)
+    figure.suptitle(f"most unstable modes of the PING cycle at eta_e = {cycles.values[ping, 0]:.4g}"
+                    f" (top view of the region centres)", fontsize=10)
+    figure.tight_layout()
     files += save_figure(figure, out, "unstable_modes")
 
     figure, ax = plt.subplots(figsize=(6.4, 4.6))
@@ -213,6 +223,18 @@ def run(out: Path, quick: bool) -> list[Path]:
     ax.set_xlabel("eps (global coupling)")
     ax.set_ylabel("eta_e (mV)")
     ax.set_title("synchrony boundary of the first mode to lose stability", fontsize=10)
+    if curves[0].kind == "TI-C":  # label the regions along eps = EPS from the curves
+        at = {}
+        for curve in curves:
+            j = np.argmin(np.abs(curve.values[:, 0] - EPS))
+            at.setdefault(curve.kind, []).append(curve.values[j, 1])
+        lower, upper = min(at["H-C"]), max(at["H-C"])
+        boundary = at["TI-C"][0]
+        for y, text in ((0.5 * (lower + boundary), "synchronous PING"),
+                        (0.5 * (boundary + upper), "PING, synchrony lost"),
+                        (lower - 3.0, "rest"), (upper + 3.0, "rest (high activity)")):
+            ax.text(EPS, y, text, ha="center", va="center", fontsize=9,
+                    bbox={"facecolor": "white", "alpha": 0.7, "lw": 0})
     files += save_figure(figure, out, "synchrony_boundary")
     steps.update(2)
     steps.close()

@@ -152,7 +152,7 @@ y = "x + mu*y + beta*y*(x**2 + y**2) - y*(x**2 + y**2)**2"
 
 
 def test_msf_at_a_point(tmp_path, capsys):
-    assert main(["msf", "ei", "--eps", "2", "--at", "eta_e=10", "--L-grid=-1:1:21",
+    assert main(["msf", "ei", "--eps", "2", "--at", "eta_e=9.3", "--L-grid=-1:1:21",
                  "--out", str(tmp_path / "cycle")]) == 0
     result = json.loads((tmp_path / "cycle" / "msf.json").read_text())
     assert result["kind"] == "cycle" and 30 < 1000 / result["period"] < 100
@@ -198,5 +198,22 @@ def test_msf_along_branches(tmp_path, capsys):
         assert data["1/growth_rate"].shape[1] == 11
         assert data["1/connectome_growth_rate"].shape[1] == 10
     assert (out / "msf_map_1.png").stat().st_size > 0
+    # the TI points of the connectome's modes: saved, listed, and continued by twopar
+    cycles = bf.load_branches(out)[1]
+    listed = result["branches"][1]["transverse_points"]
+    saved = [p for p in cycles.special_points if p.kind == "TI"]
+    assert len(listed) == len(saved) > 0
+    with np.load(out / "msf.npz") as data:
+        growth = data["1/connectome_growth_rate"]
+    assert growth.shape[0] == len(cycles)  # the rows include the inserted TI points
+    for point in saved:
+        assert abs(growth[point.index, point.data["mode"]]) < 1e-8
+    first = saved[0]
+    assert main(["twopar", "ei", "--from", f"1:{first.label}", "--free", "eps", "eta_e",
+                 "--bounds", "eps=1.8:2.2", "eta_e=-5:25", "--max-points", "30",
+                 "--out", str(out)]) == 0
+    curve = bf.load_branches(out)[-1]
+    assert curve.kind == "TI-C" and curve.extra["L"][0] == complex(*first.data["L"])
+    assert (out / "twopar.png").stat().st_size > 0
     assert main(["msf", "ei", "--eps", "2", "--out", str(tmp_path)]) == 2
     assert "give --at PAR=VALUE" in capsys.readouterr().err

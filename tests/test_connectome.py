@@ -17,8 +17,8 @@ def check_modes(connectome):
     np.testing.assert_allclose(W @ V, V * L, atol=1e-10)
 
 
-@pytest.mark.parametrize("name, size, isolated", [("tvb66", 66, 0), ("tvb76", 76, 2),
-                                                   ("tvb192", 192, 12)])
+@pytest.mark.parametrize("name, size, isolated", [("tvb66", 66, 0), ("tvb68", 68, 0),
+                                                   ("tvb76", 76, 2), ("tvb192", 192, 12)])
 def test_tvb_connectomes(name, size, isolated):
     pytest.importorskip("tvb_data", reason="the TVB connectomes need `pip install tvb-data`")
     if isolated:

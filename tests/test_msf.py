@@ -65,8 +65,9 @@ def test_cycle_msf_at_L_1_is_the_homogeneous_cycle(ei, homogeneous):
 
 
 def test_cycle_msf_predicts_full_network_growth(ei, homogeneous):
-    """10 ei nodes on a ring (L_k = cos(2 pi k / 10)), eps = 2: perturb the
-    synchronous PING cycle along one eigenvector of W and measure the growth of
+    """10 ei nodes on a ring (L_k = cos(2 pi k / 10)), eps = 2, eta_e = 9.3 (a PING
+    cycle between the homogeneous system's Hopf points H1 = -0.93 and H2 = 9.87):
+    perturb the synchronous cycle along one eigenvector of W and measure the growth of
     the deviation in a direct simulation. The dominant multipliers are a
     complex pair, so the rate is read from the stroboscopic deviations D_m by
     Prony's method (D_{m+2} = c1 D_{m+1} + c0 D_m, |mu|^2 = -c0)."""
@@ -75,17 +76,19 @@ def test_cycle_msf_predicts_full_network_growth(ei, homogeneous):
     for k in range(n_nodes):
         C[k, (k + 1) % n_nodes] = C[k, (k - 1) % n_nodes] = 1.0
     L, V = np.linalg.eigh(C / 2.0)
-    orbit = find_cycle(homogeneous, homogeneous.parameters(eps=eps), ntst=60, ncol=4,
-                       transient=1000)
+    orbit = find_cycle(homogeneous, homogeneous.parameters(eps=eps, eta_e=9.3), ntst=60,
+                       ncol=4, transient=1000)
+    assert np.ptp(orbit.profile, axis=0).max() > 1e-3  # a true cycle, not the focus
     period = orbit.period
     exponents, _ = cycle_msf(ei, orbit, L, homogeneous=homogeneous)
     network = bf.Network(ei, C, eps=eps)
+    parameters = ei.parameters(eta_e=9.3)
     start = np.tile(orbit.profile[0], (n_nodes, 1))
     integrator = bf.RK4(period / round(period / 0.01))
-    reference = bf.simulate(network, duration=40 * period, integrator=integrator,
+    reference = bf.simulate(network, parameters, duration=40 * period, integrator=integrator,
                             initial_state=start, sample_interval=period)
     for k in (0, 8):  # L = -1 (unstable) and L = cos(2 pi / 10) (stable)
-        run = bf.simulate(network, duration=40 * period, integrator=integrator,
+        run = bf.simulate(network, parameters, duration=40 * period, integrator=integrator,
                           initial_state=start + 1e-8 * np.outer(V[:, k], orbit.profile[0]),
                           sample_interval=period)
         D = (run.states - reference.states).reshape(len(run.time), -1)[10:]

@@ -350,6 +350,13 @@ def find_cycle(model, parameters=None, *, guess=None, transient: float = 2000.0,
     except NewtonFailure as failure:
         raise ParameterError(f"the simulated orbit (period {period:.6g}) did not converge as a "
                              f"periodic orbit: {failure}") from None
+    profile = disc.points(u[:disc.size])
+    if np.max(np.ptp(profile, axis=0) / (1.0 + np.abs(profile).max(axis=0))) < 1e-8:
+        # a constant x(tau) = x* solves the collocation equations for any period
+        raise ParameterError(
+            f"no limit cycle found: Newton converged to an equilibrium (a constant orbit); the "
+            f"simulated oscillation (period {period:.6g}) is damped: simulate longer (`transient`) "
+            f"or start from a Hopf point")
     return PeriodicOrbit(model.name, dict(zip(model.parameter_names, base.tolist())), disc.mesh,
                          ncol, disc.points(u[:disc.size]), float(u[-2]), problem.multipliers(u))
 

@@ -182,6 +182,14 @@ def test_start_errors_are_clear(hopf_normal_form):
         continue_cycles(degenerate, eq0["H1"], bounds=(-1, 1))
 
 
+def test_find_cycle_rejects_a_damped_oscillation(hopf_normal_form):
+    """Just below the Hopf point (mu = -0.002) there is no cycle, but the focus is
+    so weakly damped that the simulation still oscillates: Newton then converges
+    to the constant orbit x = 0, which must not be returned as a cycle."""
+    with pytest.raises(bf.ParameterError, match="converged to an equilibrium"):
+        find_cycle(hopf_normal_form, {"mu": -0.002}, guess=[0.5, 0.0], transient=100)
+
+
 def test_period_blow_up_near_homoclinic_stops_with_message():
     """Bogdanov-Takens normal form: the cycles born at the Hopf point b1 = 0
     (b2 = -1) end in a homoclinic orbit, where the period diverges."""
