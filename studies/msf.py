@@ -223,18 +223,22 @@ def run(out: Path, quick: bool) -> list[Path]:
     ax.set_xlabel("eps (global coupling)")
     ax.set_ylabel("eta_e (mV)")
     ax.set_title("synchrony boundary of the first mode to lose stability", fontsize=10)
-    if curves[0].kind == "TI-C":  # label the regions along eps = EPS from the curves
-        at = {}
-        for curve in curves:
-            j = np.argmin(np.abs(curve.values[:, 0] - EPS))
-            at.setdefault(curve.kind, []).append(curve.values[j, 1])
-        lower, upper = min(at["H-C"]), max(at["H-C"])
-        boundary = at["TI-C"][0]
-        for y, text in ((0.5 * (lower + boundary), "synchronous PING"),
-                        (0.5 * (boundary + upper), "PING, synchrony lost"),
-                        (lower - 3.0, "rest"), (upper + 3.0, "rest (high activity)")):
-            ax.text(EPS, y, text, ha="center", va="center", fontsize=9,
+    if curves[0].kind == "TI-C":  # label the regions, placed from the curves themselves
+        def height(kind, eps, pick):
+            values = [np.interp(eps, *c.values[np.argsort(c.values[:, 0])].T)
+                      for c in curves if c.kind == kind]
+            return pick(values)
+
+        labels = ((1.5, 0.5 * (height("H-C", 1.5, min) + height("TI-C", 1.5, min)),
+                   "synchronous PING"),
+                  (3.5, 0.5 * (height("TI-C", 3.5, min) + height("H-C", 3.5, max)),
+                   "PING,\nsynchrony lost"),
+                  (1.5, height("H-C", 1.5, max) + 2.0, "rest (high activity)"),
+                  (2.5, height("H-C", 2.5, min) - 1.5, "rest"))
+        for x, y, text in labels:
+            ax.text(x, y, text, ha="center", va="center", fontsize=9,
                     bbox={"facecolor": "white", "alpha": 0.7, "lw": 0})
+        ax.set_ylim(min(ax.get_ylim()[0], labels[-1][1] - 1.5), ax.get_ylim()[1])
     files += save_figure(figure, out, "synchrony_boundary")
     steps.update(2)
     steps.close()
