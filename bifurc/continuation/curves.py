@@ -259,6 +259,15 @@ def _hopf_start_vector(A, omega):
     return v
 
 
+def trace_with_progress(problem, u0, slots, options, description, progress, tangent=None):
+    """``trace`` with a tqdm bar (shown when ``progress``)."""
+    bar = tqdm(desc=description, unit="pt", disable=not progress, leave=False)
+    try:
+        return trace(problem, u0, slots, options, progress=bar, tangent=tangent)
+    finally:
+        bar.close()
+
+
 def _two_parameter_setup(model, point, free, bounds):
     """(indices of the free parameters, [(lo1, hi1), (lo2, hi2)]), validated against
     the start point."""
@@ -319,12 +328,8 @@ def continue_curve(model, point: SpecialPoint, free, bounds, *,
         problem = HopfCurveProblem(compiled, base, indices, v0)
         u0 = np.concatenate([x0, v0, [omega**2], alpha0])
         kind, slots = "H-C", {2 * n + 1: bounds[0], 2 * n + 2: bounds[1]}
-    bar = tqdm(desc=f"{kind} {model.name} in {free[0]}, {free[1]}", unit="pt",
-               disable=not progress, leave=False)
-    try:
-        curve = trace(problem, u0, slots, options, progress=bar)
-    finally:
-        bar.close()
+    curve = trace_with_progress(problem, u0, slots, options,
+                                f"{kind} {model.name} in {free[0]}, {free[1]}", progress)
     extra = {}
     if kind == "H-C":
         kappa = np.array([u[2 * n] for u in curve.points])

@@ -28,7 +28,6 @@ import math
 
 import numpy as np
 import scipy.sparse as sps
-from tqdm.auto import tqdm
 
 from ..codegen import compile_model, parameter_vector
 from ..errors import ParameterError
@@ -36,7 +35,7 @@ from ..model_files import load_model
 from .branch import Branch
 from .collocation import (Discretisation, floquet_eigenfunction, floquet_multipliers,
                           orbit_statistics, transfer_matrices)
-from .core import ContinuationOptions, SparseBorderedProblem, _factor, trace
+from .core import ContinuationOptions, SparseBorderedProblem, _factor
 from .cycles import CycleProblem, pair_product, torus_factor, torus_pair
 from .equilibria import _options_dict
 
@@ -311,11 +310,9 @@ def trace_cycle_curve(problem, u0, bounds, options, description, progress):
     tangent /= math.sqrt((problem.inner_weights * tangent) @ tangent)
     if tangent[problem.parameter_slots[0]] < 0:
         tangent = -tangent
-    bar = tqdm(desc=description, unit="pt", disable=not progress, leave=False)
-    try:
-        return trace(problem, u0, slots, options, progress=bar, tangent=tangent)
-    finally:
-        bar.close()
+    from .curves import trace_with_progress
+
+    return trace_with_progress(problem, u0, slots, options, description, progress, tangent)
 
 
 def cycle_curve_branch(model, kind, free, base, curve, options, bounds) -> Branch:

@@ -234,11 +234,9 @@ def continue_transverse_curve(model, point, free, bounds, *, options=None,
     within ``bounds``: the synchrony boundary of the point's mode L. Returns a
     Branch of kind "TI-C" (extra: ``L``; ``omega`` on equilibria, ``theta`` and
     ``period`` on cycles)."""
-    from tqdm.auto import tqdm
-
     from ..codegen import compile_model, parameter_vector
-    from .core import ContinuationOptions, trace
-    from .curves import _two_parameter_setup
+    from .core import ContinuationOptions
+    from .curves import _two_parameter_setup, trace_with_progress
     from .cycle_curves import (_cycle_at, _torus_vectors, cycle_curve_branch,
                                trace_cycle_curve)
     from .equilibria import _options_dict, branch_from_curve
@@ -270,12 +268,8 @@ def continue_transverse_curve(model, point, free, bounds, *, options=None,
         u0 = np.concatenate([x0, v0.real, v0.imag, [critical.imag], base[indices]])
         options = options or ContinuationOptions()
         slots = {3 * n + 1: bounds[0], 3 * n + 2: bounds[1]}
-        bar = tqdm(desc=f"TI-C {model.name} in {free[0]}, {free[1]}", unit="pt",
-                   disable=not progress, leave=False)
-        try:
-            curve = trace(problem, u0, slots, options, progress=bar)
-        finally:
-            bar.close()
+        curve = trace_with_progress(problem, u0, slots, options,
+                                    f"TI-C {model.name} in {free[0]}, {free[1]}", progress)
         omega = np.array([d["omega"] for d in curve.point_data])
         extra = {"omega": omega}
         if model.time_unit == "ms":
