@@ -679,7 +679,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--second-state", action="append", metavar="NAME=VALUE",
                      help="initial state of the second run (default: rates at 1 kHz, other "
                           "states 0)")
-    sub.add_argument("--chaos-threshold", type=float, default=5.0,
+    sub.add_argument("--chaos-threshold", type=float, default=10.0,
                      help="largest Lyapunov exponent (1/s) above which a point is chaotic")
     sub.add_argument("--workers", type=int, default=None,
                      help="local worker processes (default: the number of cores; 1: no pool)")
