@@ -469,16 +469,23 @@ class TorusCurveProblem(SparseBorderedProblem):
         return _remove_closest(self.multipliers(u), [1.0, np.exp(1j * theta), np.exp(-1j * theta)])
 
     def test_functions(self, u, tangent):
-        theta = abs(math.remainder(self.unpack(u)[4], 2 * math.pi))  # the angle in [0, pi]
-        tests = {name: theta - value if value else math.sin(self.unpack(u)[4])
-                 for name, value in self.RESONANCES.items()}
+        raw = self.unpack(u)[4]
+        theta = abs(math.remainder(raw, 2 * math.pi))  # the angle in [0, pi]
+        # R1 and R2 (theta = 0, pi) are the extremes of the folded angle, where
+        # theta - value cannot change sign: sin(theta) vanishes at both, and
+        # classify tells them apart by cos(theta)
+        tests = {"R1": math.sin(raw), "R3": theta - self.RESONANCES["R3"],
+                 "R4": theta - self.RESONANCES["R4"]}
         tests.update(_meeting_tests(self._others(u), MEETINGS["NS"]))
         return tests
 
     def classify(self, name, u, tangent):
         if name == "NSNS" and torus_pair(self._others(u)) is None:
             return None
-        return name, {"theta": self.unpack(u)[4], "period": self.unpack(u)[3]}
+        theta = self.unpack(u)[4]
+        if name == "R1" and math.cos(theta) < 0:
+            name = "R2"
+        return name, {"theta": theta, "period": self.unpack(u)[3]}
 
     def point_data(self, u):
         x, _, _, period, theta, _ = self.unpack(u)

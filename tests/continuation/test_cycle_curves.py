@@ -89,6 +89,12 @@ def test_strong_resonances_on_torus_curve():
     assert abs(curve["R4_1"].parameters["nu"] - 0.25) < 1e-9
     assert abs(curve["R3_1"].parameters["nu"] - 1 / 3) < 1e-9
     np.testing.assert_allclose(curve.parameter("c"), 0.6, atol=1e-10)
+    # the 1:2 resonance (theta = pi) at nu = 1/2, where the folded angle peaks:
+    # located and labelled R2, not R1
+    curve = continue_curve(model, branches[1]["NS1"], free=("nu", "c"),
+                           bounds={"nu": (0.2, 0.6), "c": (0.1, 1.0)})
+    assert [p.label for p in curve.special_points] == ["R4_1", "R3_1", "R2_1"]
+    assert abs(curve["R2_1"].parameters["nu"] - 0.5) < 1e-9
 
 
 def test_flip_neimark_sacker_on_period_doubling_curve():
