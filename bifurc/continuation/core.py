@@ -304,6 +304,22 @@ def _locate(problem, u, tangent, step, name, options):
     return on_curve(s) + (s,)
 
 
+def _locate_between(problem, u, u_new, t, t_new, ds, name, before, after, options):
+    """Zero of test function ``name`` between two accepted points, found on the
+    chord from u to u_new (trial points corrected orthogonally to the chord, so
+    that both ends are exact solutions and the sign change is bracketed even
+    where the curve bends sharply). Returns (point, tangent, s) with s scaled to
+    the step ``ds``. If the corrector fails inside the step, the nearer end
+    (in the test function's value) is returned with s = 0 or ds."""
+    chord = u_new - u
+    length = norm(problem, chord)
+    try:
+        point, tangent, s = _locate(problem, u, chord / length, length, name, options)
+        return point, tangent, s / length * ds
+    except (NewtonFailure, ValueError, np.linalg.LinAlgError):
+        return (u, t, 0.0) if abs(before) <= abs(after) else (u_new, t_new, ds)
+
+
 def trace(problem: ContinuationProblem, start, bounds: dict, options: ContinuationOptions,
           progress=None, tangent=None) -> Curve:
     """Trace the curve through ``start`` (a point with F(start) ~ 0).
@@ -367,18 +383,20 @@ def _trace_one_way(problem, u0, t0, bounds, names, options, progress):
             events_here = []
             new_tests = problem.test_functions(u_new, t_new)
             for name in _sign_changes(tests, new_tests, names):
-                try:
-                    point, tangent, s = _locate(problem, u, t, ds, name, options)
-                except (NewtonFailure, ValueError, np.linalg.LinAlgError):
-                    continue
+                point, tangent, s = _locate_between(problem, u, u_new, t, t_new, ds, name,
+                                                    tests[name], new_tests[name], options)
                 verdict = problem.classify(name, point, tangent)
+                if verdict is not None and (point is u or point is u_new):
+                    verdict[1]["located"] = False  # the nearer end of the step
                 if verdict is not None:
                     events_here.append((s, point, tangent, verdict))
             if crossed:
                 slot, limit = crossed[0]
                 point, tangent, s = _locate_bound(problem, u, t, ds, slot, limit, options)
                 for s_event, p_event, t_event, (kind, info) in sorted(events_here, key=lambda e: e[0]):
-                    if s_event < s:
+                    if p_event is u:
+                        events.append(Event(len(points) - 1, kind, info))
+                    elif s_event < s:
                         events.append(Event(len(points), kind, info))
                         points.append(p_event)
                         tangents.append(t_event)
@@ -389,12 +407,20 @@ def _trace_one_way(problem, u0, t0, bounds, names, options, progress):
                     data.append(problem.point_data(point))
                 status, message = "bound", f"reached the parameter bound {limit:g}"
                 break
+            at_end = []
             for s_event, p_event, t_event, (kind, info) in sorted(events_here, key=lambda e: e[0]):
-                events.append(Event(len(points), kind, info))
-                points.append(p_event)
-                tangents.append(t_event)
-                data.append(problem.point_data(p_event))
+                if p_event is u:  # not located: the event sits on the stored points
+                    events.append(Event(len(points) - 1, kind, info))
+                elif p_event is u_new:
+                    at_end.append(Event(len(points), kind, info))
+                else:
+                    events.append(Event(len(points), kind, info))
+                    points.append(p_event)
+                    tangents.append(t_event)
+                    data.append(problem.point_data(p_event))
             u, t, tests = u_new, t_new, new_tests
+            for event in at_end:
+                events.append(Event(len(points), event.kind, event.data))
             points.append(u)
             tangents.append(t)
             data.append(problem.point_data(u))

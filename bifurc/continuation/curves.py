@@ -7,9 +7,12 @@ analytic Jacobians from the generated derivatives D_x(A v), D_p(A v):
 LP-C (fold curve), u = (x, v, alpha1, alpha2):
     f(x, alpha) = 0,   A v = 0,   c . v = 1
 H-C (Hopf curve), u = (x, v, kappa, alpha1, alpha2), kappa = omega^2:
-    f(x, alpha) = 0,   (A^2 + kappa I) v = 0,   c . v = 1,   d . A v = 0
-The Hopf system stays regular through a Bogdanov-Takens point (kappa = 0) and
-continues as a curve of neutral saddles (kappa < 0).
+    f(x, alpha) = 0,   (A^2 + kappa I) v = 0,   c . v = 1,   d . v = 0
+with c and d from the previous point (c = v / |v|^2, d = the part of A v
+orthogonal to v; Kuznetsov 2004, Sec. 10.2.2). The Hopf system stays regular
+through a Bogdanov-Takens point (kappa = 0) and continues as a curve of neutral
+saddles (kappa < 0). (A condition d . A v = 0 would not: at BT, A v lies along
+the eigenvector for every v in the generalised eigenspace.)
 
 Codimension-two points and their test functions:
 on LP-C   BT  <w, v> / (|w| |v|)            (w: left null vector of A)
@@ -158,15 +161,21 @@ class FoldCurveProblem(_TwoParameterProblem):
 
 class HopfCurveProblem(_TwoParameterProblem):
     """H-C: u = (x, v, kappa, alpha1, alpha2);
-    f = 0, (A^2 + kappa I) v = 0, c . v = 1, d . A v = 0."""
+    f = 0, (A^2 + kappa I) v = 0, c . v = 1, d . v = 0."""
 
-    def __init__(self, compiled, base, free_indices, v0):
+    def __init__(self, compiled, base, free_indices, v0, A0):
         super().__init__(compiled, base, free_indices)
         n = self.n
         self.size = 2 * n + 2
         self.parameter_slots = (2 * n + 1, 2 * n + 2)
         self.c = v0 / (v0 @ v0)
-        self.d = v0.copy()
+        self.d = self._orthogonal_part(A0 @ v0, v0)
+
+    @staticmethod
+    def _orthogonal_part(w, v):
+        """w minus its component along v, normalised (so that d . v = 0 holds at v)."""
+        d = w - (w @ v) / (v @ v) * v
+        return d / max(np.linalg.norm(d), 1e-300)
 
     def unpack(self, u):
         n = self.n
@@ -177,7 +186,7 @@ class HopfCurveProblem(_TwoParameterProblem):
         x, v, kappa, p = self.unpack(u)
         A = self._A(x, p)
         Av = A @ v
-        return np.concatenate([self._f(x, p), A @ Av + kappa * v, [self.c @ v - 1.0, self.d @ Av]])
+        return np.concatenate([self._f(x, p), A @ Av + kappa * v, [self.c @ v - 1.0, self.d @ v]])
 
     def jacobian(self, u):
         n = self.n
@@ -194,16 +203,13 @@ class HopfCurveProblem(_TwoParameterProblem):
         jac[n:2 * n, 2 * n] = v
         jac[n:2 * n, 2 * n + 1:] = A @ action_alpha + action2_alpha
         jac[2 * n, n:2 * n] = self.c
-        jac[2 * n + 1, :n] = self.d @ action_x
-        jac[2 * n + 1, n:2 * n] = self.d @ A
-        jac[2 * n + 1, 2 * n + 1:] = self.d @ action_alpha
+        jac[2 * n + 1, n:2 * n] = self.d
         return jac
 
     def accept(self, u, tangent):
         x, v, kappa, p = self.unpack(u)
-        Av = self._A(x, p) @ v
         self.c = v / (v @ v)
-        self.d = v - (v @ Av) / max(Av @ Av, 1e-300) * Av  # keeps d . A v = 0 here
+        self.d = self._orthogonal_part(self._A(x, p) @ v, v)  # keeps d . v = 0 here
 
     def split_eigenvalues(self, A, kappa):
         """(eigenvalues, the rest after removing the pair with lambda^2 closest to -kappa)."""
@@ -325,7 +331,7 @@ def continue_curve(model, point: SpecialPoint, free, bounds, *,
     else:
         omega = point.data["omega"]
         v0 = _hopf_start_vector(A, omega)
-        problem = HopfCurveProblem(compiled, base, indices, v0)
+        problem = HopfCurveProblem(compiled, base, indices, v0, A)
         u0 = np.concatenate([x0, v0, [omega**2], alpha0])
         kind, slots = "H-C", {2 * n + 1: bounds[0], 2 * n + 2: bounds[1]}
     curve = trace_with_progress(problem, u0, slots, options,

@@ -71,6 +71,52 @@ def test_bt_on_hopf_curve(bogdanov_takens):
     np.testing.assert_allclose(kappa, -hopf.parameter("b2"), atol=1e-9)  # omega^2 = -b2
 
 
+def test_bt_on_hopf_curve_of_a_qif_population_with_adaptation():
+    """QIF + adaptation (the tutorial's model): on an equilibrium with rate r,
+    v = -delta/(2 pi tau r), a = alpha tau r, and the characteristic polynomial
+    lambda^3 + c1 lambda^2 + c2 lambda + c3 has c2 = m - 4 v/(tau tau_a),
+    c3 = (m + 2 alpha r/tau)/tau_a, m = (2v/tau)^2 - (2r/tau)(J - 2 pi^2 tau r).
+    BT (a double zero eigenvalue) is c2 = c3 = 0. The Hopf curve must locate it
+    (an earlier normalisation d . A v = 0 degenerated there and missed it)."""
+    from scipy.optimize import brentq
+
+    tau, tau_a, delta, J = 10.0, 20.0, 1.0, 10.0
+    model = bf.Model.from_spec({
+        "name": "qif_sfa", "states": {"r": 0.01, "v": -2.0, "a": 0.0},
+        "parameters": {"tau": tau, "tau_a": tau_a, "delta": delta, "eta": -3.0, "J": J,
+                       "alpha": 5.0},
+        "equations": {"r": "(delta / (pi * tau) + 2 * r * v) / tau",
+                      "v": "(v**2 + eta + J * tau * r - (pi * tau * r)**2 - a) / tau",
+                      "a": "(-a + alpha * tau * r) / tau_a"}})
+
+    def m(r):
+        v = -delta / (2 * math.pi * tau * r)
+        return (2 * v / tau) ** 2 - (2 * r / tau) * (J - 2 * math.pi**2 * tau * r), v
+
+    def c2(r):
+        mr, v = m(r)
+        return mr - 4 * v / (tau * tau_a)
+
+    rates = np.linspace(0.005, 0.2, 400)
+    values = [c2(r) for r in rates]
+    roots = [brentq(c2, a, b, xtol=1e-15) for a, b, fa, fb in
+             zip(rates, rates[1:], values, values[1:]) if fa * fb < 0]
+    exact = []
+    for r in roots:
+        mr, v = m(r)
+        alpha = -mr * tau / (2 * r)                      # c3 = 0
+        if 0 < alpha < 10:
+            exact.append((alpha, (math.pi * tau * r) ** 2 - v**2 - (J - alpha) * tau * r))
+    assert len(exact) == 2  # two BT points (on different Hopf curves)
+    eq = continue_equilibria(model, free="eta", bounds=(-3, 3))
+    curve = continue_curve(model, eq["H1"], free=("eta", "alpha"),
+                           bounds={"eta": (-3, 3), "alpha": (0, 10)})
+    bt = [p for p in curve.special_points if p.kind == "BT"]
+    assert len(bt) == 1 and "located" not in bt[0].data
+    found = (bt[0].parameters["alpha"], bt[0].parameters["eta"])
+    assert min(math.dist(found, point) for point in exact) < 1e-8
+
+
 def test_generalised_hopf_on_bautin_normal_form():
     """l1 = 2 m2 on the Hopf curve m1 = 0: GH at m2 = 0."""
     model = model_from(
