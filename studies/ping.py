@@ -76,7 +76,9 @@ def _state_at(branch, eta_e, stable_only=True):
     x = branch.values[:, 0]
     found = []
     for i in np.flatnonzero((x[:-1] - eta_e) * (x[1:] - eta_e) <= 0):
-        if stable_only and not (branch.stable[i] and branch.stable[i + 1]):
+        # one stable end is enough: a located H or LP at the other end may carry
+        # eigenvalues on either side of the axis by round-off
+        if stable_only and not (branch.stable[i] or branch.stable[i + 1]):
             continue
         w = (eta_e - x[i]) / (x[i + 1] - x[i])
         found.append((1 - w) * branch.states[i] + w * branch.states[i + 1])

@@ -217,6 +217,10 @@ class CycleProblem(SparseBorderedProblem):
             return "NS", {**data, "angle": float(abs(np.angle(pair[0])))}
         if name == "BPC":
             return "BPC", data
+        if name == "LPC":
+            amplitude = np.ptp(self.disc.on_uniform_grid(u[:self.disc.size]), axis=0).max()
+            if amplitude < 1e-2 * getattr(self, "_largest", math.inf):
+                return None  # the family turning back through its Hopf end, not a fold
         return name, data
 
     def point_data(self, u):
