@@ -35,8 +35,8 @@ from ..model_files import load_model
 from .branch import Branch
 from .collocation import (Discretisation, floquet_eigenfunction, floquet_multipliers,
                           orbit_statistics, transfer_matrices)
-from .core import ContinuationOptions, SparseBorderedProblem, _factor
-from .cycles import CycleProblem, pair_product, torus_factor, torus_pair
+from .core import ContinuationOptions, CurveEnd, SparseBorderedProblem, _factor
+from .cycles import CycleProblem, pair_product, torus_factor, torus_pair, watch_amplitude
 from .equilibria import _options_dict
 
 
@@ -222,6 +222,7 @@ class CycleCurveProblem(SparseBorderedProblem):
 
     def accept(self, u, tangent):
         x, v, _, sigma, _ = self.unpack(u)
+        _end_at_zero_amplitude(self, x, u)
         self.phase = self.disc.phase_row(x)
         size = self.disc.weights() @ v**2 + sigma**2  # keeps int v.v_ref + s s_ref = 1 here
         self.v_ref, self.sigma_ref = v / size, sigma / size
@@ -231,6 +232,16 @@ class CycleCurveProblem(SparseBorderedProblem):
         maximum, minimum, mean = orbit_statistics(self.disc, x)
         return {"eigenvalues": self.multipliers(u), "period": period, "max": maximum,
                 "min": minimum, "mean": mean}
+
+
+def _end_at_zero_amplitude(problem, x, u):
+    """End a cycle curve where its cycles shrink onto an equilibrium (the curve
+    would retrace itself beyond): a double-Hopf, zero-Hopf or BT point."""
+    if watch_amplitude(problem, x):
+        names = [problem.model.parameter_names[int(i)] for i in problem.free]
+        raise CurveEnd("hopf", f"the cycles shrank onto an equilibrium near "
+                               f"{names[0]} = {u[-2]:.10g}, {names[1]} = {u[-1]:.10g} (a "
+                               f"codimension-two point of equilibria: HH, ZH or BT)")
 
 
 def _cycle_at(model, point, compiled, free_index):
@@ -450,6 +461,7 @@ class TorusCurveProblem(SparseBorderedProblem):
 
     def accept(self, u, tangent):
         x, a, b, _, _, _ = self.unpack(u)
+        _end_at_zero_amplitude(self, x, u)
         self.phase = self.disc.phase_row(x)
         size = self.disc.weights() @ (a**2 + b**2)
         self.a_ref, self.b_ref = a / size, b / size  # the current point stays a solution

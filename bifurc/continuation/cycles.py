@@ -94,6 +94,22 @@ def pair_product(values, combine):
     return float(total.real)
 
 
+def watch_amplitude(problem, x_flat) -> bool:
+    """True when the orbit x_flat (on ``problem.disc``) has just passed through
+    zero amplitude: a curve of cycles that reaches an equilibrium (a Hopf point,
+    or on two-parameter cycle curves a double-Hopf, zero-Hopf or BT point) would
+    continue through it as the same orbits phase-shifted, which flips the
+    orbit's deviation from its mean. Keeps its state on ``problem``."""
+    x = problem.disc.on_uniform_grid(x_flat)
+    deviation = (x - x.mean(axis=0)).ravel()
+    amplitude = np.ptp(x, axis=0).max()
+    problem._largest = max(getattr(problem, "_largest", 0.0), amplitude)
+    previous = getattr(problem, "_deviation", None)
+    problem._deviation = deviation
+    return bool(previous is not None and previous.shape == deviation.shape
+                and amplitude < 0.1 * problem._largest and deviation @ previous < 0)
+
+
 class CycleProblem(SparseBorderedProblem):
     """Periodic orbits of x' = f(x, p) continued in p[free_index] (LC-C)."""
 
@@ -241,17 +257,7 @@ class CycleProblem(SparseBorderedProblem):
                                      f"a homoclinic orbit")
         if not np.all(np.isfinite(u)):
             raise CurveEnd("step_size", "non-finite orbit")
-        # passing through zero amplitude (a Hopf point) flips the orbit's deviation
-        # from its mean: the family continues as the same orbits, phase-shifted
-        x = self.disc.on_uniform_grid(u[:self.disc.size])
-        deviation = (x - x.mean(axis=0)).ravel()
-        amplitude = np.ptp(x, axis=0).max()
-        self._largest = max(getattr(self, "_largest", 0.0), amplitude)
-        previous = getattr(self, "_deviation", None)
-        self._deviation = deviation
-        if (previous is not None and previous.shape == deviation.shape
-                and amplitude < 0.1 * self._largest
-                and deviation @ previous < 0):
+        if watch_amplitude(self, u[:self.disc.size]):
             raise CurveEnd("hopf", f"the cycles shrank onto an equilibrium near "
                                    f"{self.model.parameter_names[self.free_index]} = {u[-1]:.10g} "
                                    f"(a Hopf point)")

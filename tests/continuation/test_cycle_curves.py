@@ -69,6 +69,14 @@ def test_torus_curve():
     np.testing.assert_allclose(a, -0.5 * c, atol=1e-10)
     np.testing.assert_allclose(curve.extra["theta"], 0.6 * np.pi, atol=1e-9)
     assert c.min() < 0.11 and c.max() > 0.99
+    # without the lower bound the cycles shrink to zero amplitude at the double-Hopf
+    # point c = a = 0: the curve ends there instead of retracing itself
+    curve = continue_curve(model, torus, free=("c", "a"), bounds={"c": (-0.5, 1.0),
+                                                                   "a": (-1.0, 0.5)})
+    shrunk = [end for end in curve.ends if end["status"] == "hopf"]
+    assert len(shrunk) == 1 and "HH" in shrunk[0]["message"]
+    assert np.abs(curve.values).sum(axis=1).min() < 2e-3
+    np.testing.assert_allclose(curve.values[:, 1], -0.5 * curve.values[:, 0], atol=1e-10)
 
 
 def test_strong_resonances_on_torus_curve():
