@@ -241,7 +241,9 @@ def _transverse_point(problem, u, shift, kind, mode, direction, model):
     point = problem.point_data(u)
     disc = problem.disc
     data.update(crossing=crossing_angle_kind(critical), multiplier=[critical.real, critical.imag],
-                angle=float(abs(np.angle(critical))), period=float(u[-2]),
+                # a real mode's multipliers come in conjugate pairs; a complex mode's do not
+                angle=float(abs(np.angle(critical)) if shift.is_real else np.angle(critical)),
+                period=float(u[-2]),
                 **frequency_data(model, 2 * math.pi / u[-2]),
                 ncol=disc.ncol, mesh=disc.mesh.tolist(), profile=point["profile"].tolist())
     others = np.delete(point["eigenvalues"], trivial_index(point["eigenvalues"]))

@@ -410,6 +410,26 @@ class TorusCurveProblem(SparseBorderedProblem):
     def _extra_terms(self, points, vectors, period, p, parts):
         """Hook for subclasses that add terms to the a and b equations (in place)."""
 
+    def _extra_blocks(self, add, u, rotation):
+        """Hook for subclasses that add Jacobian blocks (e.g. a-b coupling)."""
+
+    def _add_vector_block(self, add, equation, vector, values, rotation):
+        """Add collocation-block ``values`` (pattern block_rows/block_cols) of the
+        a (0) or b (1) equations with respect to the local points of the a (0) or
+        b (1) vector; entries at tau = 1 refer to the end vector, which is the
+        rotation of (a(0), b(0)) by theta (``rotation[vector]``: its derivatives
+        by a(0), b(0) and theta)."""
+        disc, s, wrap = self.disc, self.disc.size, self.wrap
+        rows = (equation + 1) * s + disc.block_rows
+        inside = ~wrap
+        add(rows[inside], (vector + 1) * s + disc.block_cols[inside], values[inside])
+        by_a, by_b, by_theta = rotation[vector]
+        add(rows[wrap], s + disc.block_cols[wrap], by_a * values[wrap])
+        add(rows[wrap], 2 * s + disc.block_cols[wrap], by_b * values[wrap])
+        wrapped = np.zeros(s)
+        np.add.at(wrapped, disc.block_rows[wrap], values[wrap] * by_theta[disc.block_cols[wrap]])
+        add((equation + 1) * s + np.arange(s), np.full(s, 3 * s + 1), wrapped)
+
     def residual(self, u):
         rx, _, _, _, parts, _, _ = self._blocks(u)
         x, a, b, _, _, _ = self.unpack(u)
@@ -433,23 +453,14 @@ class TorusCurveProblem(SparseBorderedProblem):
             add(rows_all, np.full(s, col_p + q), dpx[..., q].ravel())
         # d(end)/d(a0), d(end)/d(b0), d(end)/dtheta for the a and b equations
         rotation = {0: (cos, -sin, -sin * a0 - cos * b0), 1: (sin, cos, cos * a0 - sin * b0)}
-        wrap = self.wrap
         for k, (res, bvv, bvx, dT, dp) in enumerate(parts):
             offset = (k + 1) * s
-            values = bvv.ravel()
-            inside = ~wrap
-            add(offset + disc.block_rows[inside], offset + disc.block_cols[inside], values[inside])
-            by_a, by_b, by_theta = rotation[k]
-            # wrapped entries refer to point 0 (columns block_cols in 0..n-1)
-            add(offset + disc.block_rows[wrap], s + disc.block_cols[wrap], by_a * values[wrap])
-            add(offset + disc.block_rows[wrap], 2 * s + disc.block_cols[wrap], by_b * values[wrap])
-            wrapped = np.zeros(s)
-            np.add.at(wrapped, disc.block_rows[wrap], values[wrap] * by_theta[disc.block_cols[wrap]])
-            add(offset + rows_all, np.full(s, col_theta), wrapped)
+            self._add_vector_block(add, k, k, bvv.ravel(), rotation)
             add(offset + disc.block_rows, disc.block_cols, bvx.ravel())
             add(offset + rows_all, np.full(s, col_T), dT.ravel())
             for q in range(2):
                 add(offset + rows_all, np.full(s, col_p + q), dp[..., q].ravel())
+        self._extra_blocks(add, u, rotation)
         w = disc.weights()
         line = 3 * s
         add(np.full(s, line), np.arange(s), self.phase)

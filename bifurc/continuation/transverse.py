@@ -15,8 +15,9 @@ on a cycle. Its curve in two parameters (TI-C) is continued with
 
 equilibria, u = (x, Re v, Im v, omega, alpha1, alpha2):
     g(x, p) = 0,   (Dg(x, p) + S_L(p) - i omega) v = 0,   conj(c) . v = 1  (complex);
-cycles (real L): the NS-C system of `cycle_curves` with the variational matrix
-shifted by S_L: a multiplier e^{i theta} of mode L (theta = 0 or pi when it is real).
+cycles: the NS-C system of `cycle_curves` with the variational matrix shifted by
+S_L: a multiplier e^{i theta} of mode L (theta = 0 or pi when it is real; for
+complex L the real form couples the real and imaginary parts a, b of the mode).
 
 Both systems are regular wherever the critical eigenvalue (multiplier) is
 simple, whatever its kind (real or complex), so one system serves all of them.
@@ -166,47 +167,46 @@ class TransverseEquilibriumProblem(_TwoParameterProblem):
 
 
 class TransverseCycleProblem(TorusCurveProblem):
-    """TI-C of a cycle (real L): the NS-C system whose variational equations
-    a' = T (Dg + S_L) a, b' = T (Dg + S_L) b carry the mode's shift."""
+    """TI-C of a cycle: the NS-C system whose variational equation carries the
+    mode's shift, v' = T (Dg + S_L) v with v = a + i b; for complex L
+    (S_L = S_r + i S_i) the real form couples a and b:
+    a' = T ((Dg + S_r) a - S_i b),  b' = T ((Dg + S_r) b + S_i a)."""
 
     def __init__(self, compiled, base, free_indices, disc, x_ref, a_ref, b_ref, shift: ModeShift):
-        if not shift.is_real:
-            raise ParameterError(f"continuing a transverse instability of a cycle needs a real "
-                                 f"mode (a symmetric connectome); L = {shift.L} is complex")
         self.shift = shift
         super().__init__(compiled, base, free_indices, disc, x_ref, a_ref, b_ref)
 
     def _extra_terms(self, points, vectors, period, p, parts):
         disc = self.disc
         n, ncol = disc.n, disc.ncol
-        S = self.shift.matrix(p)
-        derivatives = [self.shift.derivative(p, int(i)) for i in self.free]
+        S = self.shift.matrix(p).astype(complex)
+        derivatives = [self.shift.derivative(p, int(i)).astype(complex) for i in self.free]
         index = np.arange(disc.ntst)[:, None] * ncol + np.arange(ncol + 1)[None, :]
         h = disc.h[:, None, None]
-        block = shifted_blocks(disc, period, S)
-        for (vector, end), (r, bvv, _, dT, dp) in zip(vectors, parts):
-            local = np.vstack([vector.reshape(-1, n), end])[index]
-            at_gauss = np.einsum("cl,jln->jcn", disc.L, local)
-            Sv = at_gauss @ S.T
-            r -= h * period * Sv
+        at_gauss = [np.einsum("cl,jln->jcn", disc.L, np.vstack([v.reshape(-1, n), end])[index])
+                    for v, end in vectors]
+        mode = at_gauss[0] + 1j * at_gauss[1]          # v = a + i b at the Gauss points
+        Sv = mode @ S.T
+        block = shifted_blocks(disc, period, S.real)
+        for k, (r, bvv, _, dT, dp) in enumerate(parts):
+            part = np.real if k == 0 else np.imag
+            r -= h * period * part(Sv)
             bvv += block
-            dT -= h * Sv
+            dT -= h * part(Sv)
             for q, dS in enumerate(derivatives):
-                dp[..., q] -= h * period * (at_gauss @ dS.T)
+                dp[..., q] -= h * period * part(mode @ dS.T)
+
+    def _extra_blocks(self, add, u, rotation):
+        if self.shift.is_real:
+            return
+        _, _, _, period, _, p = self.unpack(u)
+        coupling = shifted_blocks(self.disc, period, self.shift.matrix(p).imag).ravel()
+        self._add_vector_block(add, 0, 1, -coupling, rotation)  # a' gets -T S_i b
+        self._add_vector_block(add, 1, 0, coupling, rotation)   # b' gets +T S_i a
 
     def test_functions(self, u, tangent):
         return {}  # the homogeneous cycle's own resonances do not apply to mode L
 
-    def mode_multipliers(self, u):
-        """Multipliers of mode L at u (the curve's pair e^{+-i theta} among them)."""
-        from .collocation import floquet_multipliers
-
-        _, bxx, *_ = self._blocks(u)
-        x, _, _, period, _, p = self.unpack(u)
-        total = bxx + shifted_blocks(self.disc, period, self.shift.matrix(p))
-        G = np.empty((self.disc.ntst, self.disc.n, self.disc.n))
-        self.kernels.condensed_transfer(np.ascontiguousarray(total), G)
-        return floquet_multipliers(G)
 
 
 def complex_start_vector(matrix, eigenvalue) -> np.ndarray:
@@ -241,17 +241,16 @@ def continue_transverse_curve(model, point, free, bounds, *, options=None,
                                trace_cycle_curve)
     from .equilibria import _options_dict, branch_from_curve
 
-    indices, bounds = _two_parameter_setup(model, point, free, bounds)
     L = complex(*point.data["L"])
-    shift = ModeShift(model, L)
+    shift = ModeShift(model, L)  # first: a model that is not homogeneous is named as such
+    indices, bounds = _two_parameter_setup(model, point, free, bounds)
     compiled = compile_model(model)
     if point.branch_kind == "LC-C":
         base, disc, x, u_cycle, cycle = _cycle_at(model, point, compiled, indices[0])
         period, angle = point.data["period"], point.data["angle"]
-        extra = shifted_blocks(disc, period, shift.matrix(base)) if shift.is_real else 0.0
-        problem_check = TransverseCycleProblem  # raises for complex L before any work
-        a, b = _torus_vectors(cycle, u_cycle, angle, extra)
-        problem = problem_check(compiled, base, indices, disc, x, a, b, shift)
+        a, b = _torus_vectors(cycle, u_cycle, angle,
+                              shifted_blocks(disc, period, shift.matrix(base)))
+        problem = TransverseCycleProblem(compiled, base, indices, disc, x, a, b, shift)
         u0 = np.concatenate([x, a, b, [period, angle], base[indices]])
         options = options or ContinuationOptions(step_size=0.01, max_step_size=0.2, max_points=300)
         curve = trace_cycle_curve(problem, u0, bounds, options, f"TI-C {model.name}", progress)

@@ -136,11 +136,34 @@ def test_ti_input_errors(ei, homogeneous, cycles, equilibria):
     with pytest.raises(bf.ParameterError, match="homogeneous"):
         locate_transverse_points(ei, bf.continue_equilibria(ei, free="eta_e", bounds=(0, 20)),
                                  MODES, homogeneous=homogeneous)
-    start = _ti_points(cycles)[0]
-    complex_mode = type(start)(**{**start.__dict__, "data": {**start.data, "L": [0.5, 0.2]}})
-    with pytest.raises(bf.ParameterError, match="real mode"):
-        bf.continue_curve(homogeneous, complex_mode, free=("eps", "eta_e"),
+    with pytest.raises(bf.ParameterError, match="homogeneous network system"):
+        bf.continue_curve(ei, _ti_points(cycles)[0], free=("eps", "eta_e"),
                           bounds={"eps": (0, 3), "eta_e": (-10, 30)})
+
+
+def test_complex_mode_on_cycles(ei, homogeneous):
+    """A directed connectome's complex mode: its TI point on the cycles and its
+    TI-C curve (a and b coupled through Im L) against a recomputation."""
+    L = -0.3 + 0.25j
+
+    def located(eps):
+        eq = _equilibria(homogeneous, eps)
+        cycles = bf.continue_cycles(homogeneous, eq["H1"], bounds=(-10, 30), ntst=40)
+        return locate_transverse_points(ei, cycles, [L], homogeneous=homogeneous)
+
+    cycles = located(2.0)
+    start = _ti_points(cycles)[0]
+    exponent = cycle_msf(ei, orbit_at(cycles, start.index), [L], homogeneous=homogeneous)[0][0]
+    assert abs(exponent) < 1e-9 and start.data["crossing"] == "torus"
+    curve = bf.continue_curve(homogeneous, start, free=("eps", "eta_e"),
+                              bounds={"eps": (1.6, 2.2), "eta_e": (-10, 30)},
+                              options=bf.ContinuationOptions(step_size=0.01, max_step_size=0.2,
+                                                             max_points=40))
+    assert {e["status"] for e in curve.ends} == {"bound"}
+    low = curve.values[np.argmin(curve.values[:, 0])]
+    assert low[0] == pytest.approx(1.6, abs=1e-10)
+    again = _ti_points(located(1.6))
+    assert min(abs(p.parameters["eta_e"] - low[1]) for p in again) < 1e-6
 
 
 def test_complex_mode_of_a_directed_connectome(ei, homogeneous, equilibria):
