@@ -116,14 +116,11 @@ def run(out: Path, quick: bool) -> list[Path]:
     transverse = [p for p in cycles.special_points if p.kind == "TI"]
     curves = []
     if transverse:
-        first = transverse[0]
-        L_first = complex(*first.data["L"])
-        if L_first.imag == 0:
-            curves.append(bf.continue_curve(
-                homogeneous, first, free=("eps", "eta_e"),
-                bounds={"eps": (0.5, 4.0), "eta_e": (-10, 30)},
-                options=bf.ContinuationOptions(step_size=0.01, max_step_size=0.2,
-                                               max_points=settings["curve_points"])))
+        curves.append(bf.continue_curve(
+            homogeneous, transverse[0], free=("eps", "eta_e"),
+            bounds={"eps": (0.5, 4.0), "eta_e": (-10, 30)},
+            options=bf.ContinuationOptions(step_size=0.01, max_step_size=0.2,
+                                           max_points=settings["curve_points"])))
     for hopf in ("H1", "H2"):
         curves.append(bf.continue_curve(homogeneous, eq[hopf], free=("eps", "eta_e"),
                                         bounds={"eps": (0.5, 4.0), "eta_e": (-10, 30)},
