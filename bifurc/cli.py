@@ -399,19 +399,18 @@ def _msf_along_branches(args, model, homogeneous) -> int:
             arrays[f"{number}/connectome_growth_rate"] = mode_growth
             unstable = np.nan_to_num(mode_growth, nan=-np.inf) > 0
             entry["points_with_unstable_modes"] = int(unstable.any(axis=1).sum())
+            transverse = [p for p in branch.special_points if p.kind == "TI"]
             entry["transverse_points"] = [
                 {"label": p.label, args.free: p.parameters[args.free], "mode": p.data["mode"],
                  "L": p.data["L"], "crossing": p.data["crossing"], "direction": p.data["direction"]}
-                for p in branch.special_points if p.kind == "TI"]
-            transverse = [p for p in branch.special_points if p.kind == "TI"]
+                for p in transverse]
             if len(transverse) > 8:
                 print(f"  [{number}] {len(transverse)} TI points; the first 8 (all in msf.json):")
             for point in transverse[:8]:
-                if point.kind == "TI":
-                    print(f"  {number}:{point.label:<5} {args.free} = "
-                          f"{point.parameters[args.free]:.8g}  mode {point.data['mode']} "
-                          f"(L = {complex(*point.data['L']):.4g}) {point.data['direction']}, "
-                          f"{point.data['crossing']}")
+                print(f"  {number}:{point.label:<5} {args.free} = "
+                      f"{point.parameters[args.free]:.8g}  mode {point.data['mode']} "
+                      f"(L = {complex(*point.data['L']):.4g}) {point.data['direction']}, "
+                      f"{point.data['crossing']}")
         growth = msf_along_branch(model, branch, grid, homogeneous=homogeneous)
         arrays[f"{number}/growth_rate"] = growth
         summary.append(entry)

@@ -17,8 +17,7 @@ import numpy as np
 from .codegen import compile_model
 from .errors import DivergenceError, ParameterError
 from .integrate.runner import _initial_states, _node_parameters
-from .model import Model
-from .network import Network, uncoupled_kernel_coupling
+from .network import kernel_parts
 
 
 @dataclass
@@ -46,12 +45,7 @@ def lyapunov_spectrum(problem, parameters=None, n_exponents: int = 1, *, duratio
     A ``transient`` is integrated first (exponents not accumulated), then
     ``duration`` in ``checkpoints`` pieces, recording the running estimates.
     """
-    if isinstance(problem, Network):
-        model, n_nodes, coupling = problem.model, problem.n_nodes, problem.kernel_coupling()
-    elif isinstance(problem, Model):
-        model, n_nodes, coupling = problem, 1, uncoupled_kernel_coupling()
-    else:
-        raise ParameterError(f"`problem` must be a Model or a Network, got {type(problem).__name__}")
+    model, n_nodes, coupling = kernel_parts(problem)
     size = n_nodes * model.n_states
     if not 1 <= n_exponents <= size:
         raise ParameterError(f"`n_exponents` must be between 1 and {size}, got {n_exponents}")

@@ -105,6 +105,16 @@ class Network:
         return f"Network({self.model.name!r}, n_nodes={self.n_nodes}, eps={self.eps})"
 
 
+def kernel_parts(problem):
+    """(model, n_nodes, coupling tuple) of a Model (one uncoupled node) or a
+    Network, as the simulation kernels read them."""
+    if isinstance(problem, Network):
+        return problem.model, problem.n_nodes, problem.kernel_coupling()
+    if isinstance(problem, Model):
+        return problem, 1, uncoupled_kernel_coupling()
+    raise ParameterError(f"`problem` must be a Model or a Network, got {type(problem).__name__}")
+
+
 def uncoupled_kernel_coupling():
     """The coupling tuple of a single node (no network)."""
     empty_i = np.zeros(1, dtype=np.int64)

@@ -98,7 +98,18 @@ def _wrap_mask(disc: Discretisation) -> np.ndarray:
     return ((j * ncol + l) >= disc.n_points).ravel()
 
 
-class CycleCurveProblem(SparseBorderedProblem):
+class _CycleMultipliers:
+    """The cycle's Floquet multipliers at u, from the x-blocks of ``_blocks(u)``."""
+
+    def multipliers(self, u):
+        key = u.tobytes()
+        if getattr(self, "_mu_key", None) != key:
+            _, bxx, *_ = self._blocks(u)
+            self._mu_key, self._mu = key, floquet_multipliers(transfer_matrices(bxx, self.disc.n))
+        return self._mu
+
+
+class CycleCurveProblem(_CycleMultipliers, SparseBorderedProblem):
     """LPC-C (``kind="LPC"``) or PD-C (``kind="PD"``) by standard augmentation."""
 
     reuse_factorization = True
@@ -200,13 +211,6 @@ class CycleCurveProblem(SparseBorderedProblem):
         if self.has_sigma:
             add([line], [col_sigma], [self.sigma_ref])
         return entries.matrix(self.size, self.n_unknowns, row)
-
-    def multipliers(self, u):
-        key = u.tobytes()
-        if getattr(self, "_mu_key", None) != key:
-            _, bxx, *_ = self._blocks(u)
-            self._mu_key, self._mu = key, floquet_multipliers(transfer_matrices(bxx, self.disc.n))
-        return self._mu
 
     def _others(self, u):
         mu = self.multipliers(u)
@@ -347,7 +351,7 @@ def cycle_curve_branch(model, kind, free, base, curve, options, bounds) -> Branc
                   extra=extra, ends=curve.ends, options=_options_dict(options, bounds=bounds))
 
 
-class TorusCurveProblem(SparseBorderedProblem):
+class TorusCurveProblem(_CycleMultipliers, SparseBorderedProblem):
     """NS-C: u = (x, a, b, T, theta, alpha1, alpha2) (see the module docstring)."""
 
     reuse_factorization = True
@@ -479,13 +483,6 @@ class TorusCurveProblem(SparseBorderedProblem):
 
     #: strong resonances e^{i theta} with theta = 2 pi / k (Kuznetsov 2004, Sec. 9.5)
     RESONANCES = {"R1": 0.0, "R2": math.pi, "R3": 2 * math.pi / 3, "R4": math.pi / 2}
-
-    def multipliers(self, u):
-        key = u.tobytes()
-        if getattr(self, "_mu_key", None) != key:
-            _, bxx, *_ = self._blocks(u)
-            self._mu_key, self._mu = key, floquet_multipliers(transfer_matrices(bxx, self.disc.n))
-        return self._mu
 
     def _others(self, u):
         theta = self.unpack(u)[4]

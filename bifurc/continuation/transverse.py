@@ -69,11 +69,10 @@ class ModeShift:
 
     def derivative(self, p, index: int) -> np.ndarray:
         """dS_L / dp[index]."""
-        shape = (len(self.coupling(p)),) * 2
         if index == self.eps_index:
             return self._cast((self.L - 1.0) * self.coupling(p))
-        if index not in self._dH:
-            return np.zeros(shape)
+        if index not in self._dH:  # H does not depend on this parameter
+            return np.zeros_like(self.coupling(p))
         return self._cast(p[self.eps_index] * (self.L - 1.0) * np.array(self._dH[index](*p), float))
 
 

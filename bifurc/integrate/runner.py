@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from ..codegen import compile_model, parameter_vector
 from ..errors import DivergenceError, ParameterError, SimulationError
 from ..model import Model
-from ..network import Network, uncoupled_kernel_coupling
+from ..network import Network, kernel_parts
 from ..trajectory import Trajectory
 from .inputs import Noise, Stimulus, pack_stimuli
 from .solvers import RK4, Integrator, RunContext
@@ -97,12 +97,7 @@ def simulate(problem: Model | Network, parameters=None, duration: float = 1000.0
         and the timings (``compile_seconds`` separate from ``run_seconds``).
         Ctrl-C stops the run and returns what was computed, status "interrupted".
     """
-    if isinstance(problem, Network):
-        model, n_nodes, coupling = problem.model, problem.n_nodes, problem.kernel_coupling()
-    elif isinstance(problem, Model):
-        model, n_nodes, coupling = problem, 1, uncoupled_kernel_coupling()
-    else:
-        raise ParameterError(f"`problem` must be a Model or a Network, got {type(problem).__name__}")
+    model, n_nodes, coupling = kernel_parts(problem)
     integrator = integrator or RK4()
     if not isinstance(integrator, Integrator):
         raise ParameterError(f"`integrator` must be an Integrator such as RK4(dt=0.05), "
