@@ -958,7 +958,7 @@ def _render_run_constants(model: Model, p: np.ndarray, free: str, bounds, *, ips
     stops = ", ".join(f"'{s}'" for s in stop)
     lines = [
         f"# AUTO-07p constants for model {model.name!r}, written by bifurc.auto07p",
-        f"# {comment}" if comment else "#",
+        f"# {' '.join(comment.split())}" if comment else "#",  # one line, whatever it holds
         f"e = '{model.name}'",
         f"unames = {{{unames}}}",
         f"parnames = {{{parnames}}}",

@@ -296,7 +296,7 @@ def command_msf(args) -> int:
     import matplotlib.pyplot as plt
 
     from .connectome import load_connectome
-    from .continuation import find_cycle, find_equilibrium
+    from .continuation.attractors import find_attractor
     from .msf import cycle_msf, dispersion_relation, homogeneous_model
 
     model = load_model(args.model)
@@ -318,21 +318,23 @@ def command_msf(args) -> int:
         connectome = load_connectome(args.connectome, remove_isolated=True)
         modes = connectome.modes()[0]
     L = np.concatenate([grid.astype(complex), modes.astype(complex)])
-    try:
-        orbit = find_cycle(homogeneous, parameters, ntst=args.ntst, ncol=args.ncol)
-        kind, period = "cycle", orbit.period
-        growth, _ = cycle_msf(model, orbit, L, homogeneous=homogeneous)
-        state = orbit.profile[0]
-    except BifurcError:
-        kind, period = "equilibrium", None
-        state = find_equilibrium(homogeneous, parameters)
+    # what the synchronous (homogeneous) system settles on, from a simulation
+    attractor = find_attractor(homogeneous, parameters, ntst=args.ntst, ncol=args.ncol)
+    kind, state, period = attractor.kind, attractor.state, attractor.period
+    if kind == "cycle":
+        growth, _ = cycle_msf(model, attractor.orbit, L, homogeneous=homogeneous)
+    elif kind == "equilibrium":
         growth, _ = dispersion_relation(model, parameters, state, L, homogeneous=homogeneous)
+    else:
+        raise BifurcError(f"the homogeneous system at {args.at}, eps = {args.eps:g} settles on "
+                          f"{attractor.message}; the MSF here needs an equilibrium or a cycle")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     result = {"schema": "bifurc.msf/1", "model": model.name, "kind": kind, "period": period,
               "eps": args.eps, "parameters": dict(parameters), "state": state.tolist(),
               "L": L.real.tolist(), "L_imag": L.imag.tolist(), "grid_size": len(grid),
               "growth_rate": growth.tolist(), "connectome": args.connectome,
+              "attractor": attractor.message,
               "unstable_modes": [int(k) for k in np.flatnonzero(growth[len(grid):] > 0)]}
     (out / "msf.json").write_text(json.dumps(result, indent=1))
     figure, ax = plt.subplots(figsize=(6.4, 4.0))
@@ -348,7 +350,8 @@ def command_msf(args) -> int:
     ax.legend(fontsize="small")
     figure.tight_layout()
     figure.savefig(out / "msf.png", dpi=150)
-    print(f"{title}; largest growth rate {growth.max():.4g}/ms at L = {L[np.argmax(growth)].real:.3g}")
+    print(f"{title}: {attractor.message}")
+    print(f"  largest growth rate {growth.max():.4g}/ms at L = {L[np.argmax(growth)].real:.3g}")
     if len(modes):
         print(f"  unstable connectome modes: {len(result['unstable_modes'])} of {len(modes)}")
     print(f"  wrote {out / 'msf.json'}\n  wrote {out / 'msf.png'}")

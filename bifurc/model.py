@@ -26,33 +26,27 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import sympy as sp
-from sympy.parsing.sympy_parser import parse_expr, standard_transformations
 
 from .errors import ModelDefinitionError, ParameterError
+from .expressions import ALLOWED_CONSTANTS, ALLOWED_FUNCTIONS, parse_expression
 
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
-#: Functions allowed in equations (name as written -> SymPy function).
-ALLOWED_FUNCTIONS = {
-    "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "sin": sp.sin, "cos": sp.cos,
-    "tan": sp.tan, "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh,
-    "atan": sp.atan, "abs": sp.Abs, "Abs": sp.Abs,
-}
-#: Constants allowed in equations.
-ALLOWED_CONSTANTS = {"pi": sp.pi}
-_PARSER_GLOBALS = {"Integer": sp.Integer, "Float": sp.Float, "Rational": sp.Rational,
-                   "Symbol": sp.Symbol, "Function": sp.Function}
 _RESERVED = set(ALLOWED_FUNCTIONS) | set(ALLOWED_CONSTANTS) | {"t", "eps"}
 
 
 @dataclass(frozen=True)
 class State:
-    """A state variable: name, default initial value, unit and meaning."""
+    """A state variable: name, default initial value, unit, meaning, and its
+    physical domain, the closed interval ``[lower, upper]`` where the state
+    makes sense (a firing rate or a synaptic activation is >= 0); states
+    outside it are reported as unphysical, never as results."""
 
     name: str
     initial: float = 0.0
     unit: str = ""
     description: str = ""
+    domain: tuple[float, float] = (-math.inf, math.inf)
 
 
 @dataclass(frozen=True)
@@ -189,7 +183,12 @@ class Model:
                         f"duplicate name {item.name!r}: defined as {seen[item.name]} and as {kind}")
                 seen[item.name] = kind
         for s in self.states:
-            _as_float(s.initial, f"initial value of state `{s.name}`")
+            initial = _as_float(s.initial, f"initial value of state `{s.name}`")
+            lower, upper = _interval(s.domain, f"domain of state `{s.name}`")
+            if not lower <= initial <= upper:
+                raise ModelDefinitionError(
+                    f"initial value of state `{s.name}` ({initial}) lies outside its domain "
+                    f"[{lower}, {upper}]")
         for p in self.parameter_list:
             default = p.default
             lower, upper = p.bounds
@@ -226,37 +225,18 @@ class Model:
     def parse(self, text: str, where: str) -> sp.Expr:
         """Parse an expression in the model's states and parameters.
 
-        Only the model's own names, ``pi`` and the functions in
-        ``ALLOWED_FUNCTIONS`` may appear; anything else is an error that names it.
+        Only the model's own names, ``pi``, numbers, ``+ - * / **`` and calls of
+        the functions in ``ALLOWED_FUNCTIONS`` may appear; anything else is an
+        error that names it. The text is never run as Python code (see
+        :func:`bifurc.expressions.parse_expression` for the grammar and limits).
+        SymPy expressions are accepted and parsed from their text.
         """
         if isinstance(text, sp.Basic):
             text = str(text)
-        if not isinstance(text, str) or not text.strip():
-            raise ModelDefinitionError(f"{where} is empty")
-        local = {**ALLOWED_FUNCTIONS, **ALLOWED_CONSTANTS, **self._namespace}
-        try:
-            # a bare global namespace: SymPy's own names (E, S, N, I, ...) must not
-            # leak in; unknown names become plain Symbols, rejected below
-            expr = parse_expr(text, local_dict=local, global_dict=dict(_PARSER_GLOBALS),
-                              transformations=standard_transformations, evaluate=True)
-        except Exception as exc:  # SymPy raises many types on bad syntax
-            raise ModelDefinitionError(f"{where} does not parse: {text!r} ({exc})") from None
-        if not isinstance(expr, sp.Expr):
-            raise ModelDefinitionError(f"{where} is not a scalar expression: {text!r}")
-        unknown = sorted(str(s) for s in expr.free_symbols if str(s) not in self._namespace
-                         or s not in self._namespace.values())
-        if unknown:
-            raise ModelDefinitionError(
-                f"{where} uses unknown symbol(s) {', '.join(unknown)}; known states: "
-                f"{', '.join(self.state_names)}; parameters: {', '.join(self.parameter_names)}")
-        undefined = sorted(str(f.func) for f in expr.atoms(sp.core.function.AppliedUndef))
-        if undefined:
-            raise ModelDefinitionError(
-                f"{where} calls unknown function(s) {', '.join(undefined)}; allowed: "
-                f"{', '.join(sorted(ALLOWED_FUNCTIONS))}")
-        if expr.has(sp.I) or expr.has(sp.zoo) or expr.has(sp.nan) or expr.has(sp.oo):
-            raise ModelDefinitionError(f"{where} is not real and finite: {text!r}")
-        return expr
+        return parse_expression(
+            text, self._namespace, where,
+            known=(f"known states: {', '.join(self.state_names)}; "
+                   f"parameters: {', '.join(self.parameter_names)}"))
 
     def _check_coupling(self, coupling):
         seen = set()
@@ -321,6 +301,43 @@ class Model:
             values[name] = self.parameter_info[name].check(value)
         return ParameterSet(self, values)
 
+    @cached_property
+    def domain(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lower, upper): the bounds of every state's physical domain."""
+        lower = np.array([s.domain[0] for s in self.states], dtype=float)
+        upper = np.array([s.domain[1] for s in self.states], dtype=float)
+        lower.setflags(write=False)
+        upper.setflags(write=False)
+        return lower, upper
+
+    @property
+    def has_domain(self) -> bool:
+        """Whether any state has a bounded domain."""
+        lower, upper = self.domain
+        return bool(np.isfinite(lower).any() or np.isfinite(upper).any())
+
+    def domain_violations(self, x, tolerance: float = 1e-12) -> list[str]:
+        """The states of ``x`` (one state vector, or many as rows) outside their
+        domain, as readable conditions that fail, e.g. ``["r_e >= 0 (r_e = -0.054)"]``;
+        empty when every state lies in its domain (up to ``tolerance`` times
+        max(1, |bound|))."""
+        x = np.atleast_2d(np.asarray(x, dtype=float))
+        lower, upper = self.domain
+        slack_low = tolerance * np.maximum(1.0, np.abs(np.where(np.isfinite(lower), lower, 0)))
+        slack_high = tolerance * np.maximum(1.0, np.abs(np.where(np.isfinite(upper), upper, 0)))
+        problems = []
+        for i, name in enumerate(self.state_names):
+            low, high = x[:, i].min(), x[:, i].max()
+            if low < lower[i] - slack_low[i]:
+                problems.append(f"{name} >= {lower[i]:g} ({name} = {low:.6g})")
+            if high > upper[i] + slack_high[i]:
+                problems.append(f"{name} <= {upper[i]:g} ({name} = {high:.6g})")
+        return problems
+
+    def in_domain(self, x, tolerance: float = 1e-12) -> bool:
+        """Whether the state (or every row of ``x``) lies in the physical domain."""
+        return not self.domain_violations(x, tolerance)
+
     def initial_state(self, **overrides) -> np.ndarray:
         """The default initial state (float64 vector), with named values replaced."""
         x = np.array([s.initial for s in self.states], dtype=float)
@@ -334,7 +351,9 @@ class Model:
         spec = {
             "name": self.name, "description": self.description, "time_unit": self.time_unit,
             "references": list(self.references), "noise_states": list(self.noise_states),
-            "states": {s.name: {"initial": s.initial, "unit": s.unit, "description": s.description}
+            "states": {s.name: {"initial": s.initial, "unit": s.unit, "description": s.description,
+                                **({"domain": list(s.domain)}
+                                   if s.domain != (-math.inf, math.inf) else {})}
                        for s in self.states},
             "parameters": {p.name: {"default": p.default, "bounds": list(p.bounds), "unit": p.unit,
                                     "description": p.description} for p in self.parameter_list},
@@ -429,11 +448,27 @@ def _items(table, what, source):
 def _state_from_spec(name, entry, source):
     if not isinstance(entry, Mapping):
         entry = {"initial": entry}
-    extra = set(entry) - {"initial", "unit", "description"}
+    extra = set(entry) - {"initial", "unit", "description", "domain"}
     if extra:
         raise ModelDefinitionError(f"{source}: state `{name}` has unknown key(s) {sorted(extra)}")
+    domain = _interval(entry.get("domain", (-math.inf, math.inf)),
+                       f"{source}: domain of state `{name}`")
     return State(name, _as_float(entry.get("initial", 0.0), f"initial value of state `{name}`"),
-                 str(entry.get("unit", "")), str(entry.get("description", "")))
+                 str(entry.get("unit", "")), str(entry.get("description", "")), domain)
+
+
+def _interval(value, where) -> tuple[float, float]:
+    """A closed interval [lower, upper] (inf allowed) from a two-element list;
+    ``where`` names it in messages ("bounds of parameter `a`")."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ModelDefinitionError(f"{where} must be [lower, upper], got {value!r}")
+    try:
+        lower, upper = (float(b) for b in value)
+    except (TypeError, ValueError):
+        raise ModelDefinitionError(f"{where} must be numbers, got {list(value)}") from None
+    if math.isnan(lower) or math.isnan(upper) or lower > upper:
+        raise ModelDefinitionError(f"{where} are not an interval: {list(value)}")
+    return lower, upper
 
 
 def _parameter_from_spec(name, entry, source):
@@ -444,16 +479,8 @@ def _parameter_from_spec(name, entry, source):
         raise ModelDefinitionError(f"{source}: parameter `{name}` has unknown key(s) {sorted(extra)}")
     if "default" not in entry:
         raise ModelDefinitionError(f"{source}: parameter `{name}` has no default")
-    bounds = entry.get("bounds", (-math.inf, math.inf))
-    if not isinstance(bounds, (list, tuple)) or len(bounds) != 2:
-        raise ModelDefinitionError(f"{source}: bounds of parameter `{name}` must be [lower, upper]")
-    try:
-        lower, upper = (float(b) for b in bounds)
-    except (TypeError, ValueError):
-        raise ModelDefinitionError(
-            f"{source}: bounds of parameter `{name}` must be numbers, got {bounds}") from None
-    if math.isnan(lower) or math.isnan(upper) or lower > upper:
-        raise ModelDefinitionError(f"{source}: bounds of parameter `{name}` are not an interval: {bounds}")
+    lower, upper = _interval(entry.get("bounds", (-math.inf, math.inf)),
+                             f"{source}: bounds of parameter `{name}`")
     # non-finite defaults are rejected by Model itself with the same message
     return Parameter(name, entry["default"], (lower, upper), str(entry.get("unit", "")),
                      str(entry.get("description", "")))

@@ -93,8 +93,8 @@ def cycle_msf(node, orbit, L_values, *, homogeneous=None):
     log|mu| / T of the largest multiplier for L_i, excluding the trivial one
     when L_i = 1.
     """
-    from .continuation.collocation import floquet_multipliers, transfer_matrices, trivial_index
     from .continuation.cycles import CycleProblem
+    from .continuation.floquet import floquet_multipliers, trivial_index
 
     node = load_model(node)
     homogeneous = homogeneous or homogeneous_model(node)
@@ -112,7 +112,6 @@ def cycle_msf(node, orbit, L_values, *, homogeneous=None):
     n = node.n_states
     exponents = np.empty(len(L_values))
     multipliers = np.empty((len(L_values), n), dtype=complex)
-    G = np.empty((disc.ntst, n, n))
     done = {}
     for i, L in enumerate(L_values):
         if np.iscomplexobj(L) and complex(L).conjugate() in done:  # a real system: conjugate
@@ -121,10 +120,9 @@ def cycle_msf(node, orbit, L_values, *, homogeneous=None):
             continue
         done[complex(L)] = i
         if np.iscomplexobj(L) and L.imag != 0:  # a directed connectome's complex mode
-            mu = floquet_multipliers(transfer_matrices(blocks + (L - 1.0) * shift, n))
+            mu = floquet_multipliers(blocks + (L - 1.0) * shift)
         else:
-            kernels.condensed_transfer(np.ascontiguousarray(blocks + (L.real - 1.0) * shift), G)
-            mu = floquet_multipliers(G)
+            mu = floquet_multipliers(blocks + (L.real - 1.0) * shift, kernels)
         multipliers[i] = mu
         candidates = np.delete(mu, trivial_index(mu)) if abs(L - 1.0) < 1e-12 else mu
         exponents[i] = math.log(np.abs(candidates).max()) / orbit.period
@@ -221,7 +219,7 @@ def _mode_growth(problem, shift, kind):
 
 def _transverse_point(problem, u, shift, kind, mode, direction, model):
     """(row of branch arrays, TI data) at a located point u."""
-    from .continuation.collocation import trivial_index
+    from .continuation.floquet import trivial_index
     from .continuation.equilibria import frequency_data
     from .continuation.transverse import crossing_angle_kind
 
@@ -234,7 +232,8 @@ def _transverse_point(problem, u, shift, kind, mode, direction, model):
                     eigenvalue=[critical.real, critical.imag],
                     **frequency_data(model, abs(critical.imag)))
         row = {"values": u[-1:], "states": u[:-1], "eigenvalues": eigenvalues,
-               "stable": bool(np.all(eigenvalues.real < 0))}
+               "stable": bool(np.all(eigenvalues.real < 0)),
+               "in_domain": problem.model.in_domain(u[:-1])}
         return row, data
     mu = mode_multipliers(problem, u, shift)
     critical = mu[np.argmax(np.abs(mu))]
@@ -249,7 +248,9 @@ def _transverse_point(problem, u, shift, kind, mode, direction, model):
     others = np.delete(point["eigenvalues"], trivial_index(point["eigenvalues"]))
     row = {"values": u[-1:], "states": point["mean"], "eigenvalues": point["eigenvalues"],
            "stable": bool(np.all(np.abs(others) < 1.0)),
-           "extra": {**{key: point[key] for key in ("period", "max", "min", "mesh", "profile")},
+           "in_domain": problem.model.in_domain(point["profile"]),
+           "extra": {**{key: point[key] for key in ("period", "trivial_error", "max", "min",
+                                                     "mesh", "profile")},
                      "frequency_hz": 1000.0 / u[-2]}}
     return row, data
 
@@ -293,6 +294,7 @@ def _with_points(branch, located):
     points.sort(key=lambda p: p.index)
     return replace(branch, values=column("values"), states=column("states"),
                    eigenvalues=column("eigenvalues"), stable=column("stable").astype(bool),
+                   in_domain=column("in_domain").astype(bool),
                    extra={key: column("extra", key) for key in branch.extra},
                    special_points=points)
 

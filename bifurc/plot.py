@@ -57,7 +57,14 @@ def timeseries(trajectory, model: Model | None = None, states=None, nodes=None, 
 
 MARKERS = {"LP": ("o", "tab:red"), "H": ("s", "tab:blue"), "BP": ("^", "tab:green"),
            "CP": ("D", "black"), "BT": ("*", "tab:purple"), "GH": ("P", "tab:orange"),
-           "ZH": ("X", "tab:brown"), "HH": ("h", "tab:pink"), "TI": ("v", "0.35")}
+           "ZH": ("X", "tab:brown"), "HH": ("h", "tab:pink"), "TI": ("v", "0.35"),
+           "LPC": ("o", "tab:orange"), "PD": ("d", "tab:green"), "NS": ("h", "tab:purple"),
+           "HOM": ("p", "tab:olive"), "SNIC": ("p", "tab:olive")}
+
+#: labels closer than this (points on screen) are merged into one
+MERGE_DISTANCE = 14.0
+#: the colour of branch parts outside the model's physical domain
+OUTSIDE_COLOUR = "0.6"
 
 
 def _as_list(branches):
@@ -65,9 +72,80 @@ def _as_list(branches):
 
 
 def _mark(ax, x, y, point):
+    """Draw the marker of a special point; its label is placed by ``_label_points``."""
     marker, colour = MARKERS.get(point.kind, ("o", "black"))
     ax.plot([x], [y], marker=marker, color=colour, ms=7, ls="none", zorder=5)
-    ax.annotate(point.label, (x, y), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    ax.__dict__.setdefault("_bifurc_labels", []).append((x, y, point.label, point.kind))
+
+
+def _merged_text(labels) -> str:
+    """'LPC2-4, PD1' from ['LPC2', 'LPC3', 'LPC4', 'PD1'] (same kind: number ranges)."""
+    import re
+
+    by_kind, order = {}, []
+    for label in labels:
+        match = re.fullmatch(r"([A-Za-z]+(?:\d_)?)(\d+)", label)
+        kind, number = (match.group(1), int(match.group(2))) if match else (label, None)
+        if kind not in by_kind:
+            by_kind[kind] = []
+            order.append(kind)
+        if number is not None:
+            by_kind[kind].append(number)
+    parts = []
+    for kind in order:
+        numbers = sorted(set(by_kind[kind]))
+        if not numbers:
+            parts.append(kind)
+            continue
+        runs, start = [], numbers[0]
+        for previous, current in zip(numbers, numbers[1:] + [None]):
+            if current != previous + 1:
+                runs.append(f"{start}" if start == previous else f"{start}-{previous}")
+                start = current
+        parts.append(kind + ",".join(runs))
+    return ", ".join(parts)
+
+
+def _label_points(ax):
+    """Write the labels of the marked points, merging those that would overlap
+    on screen (within MERGE_DISTANCE points) into one label per cluster."""
+    marks = ax.__dict__.pop("_bifurc_labels", [])
+    if not marks:
+        return
+    ax.figure.canvas.draw_idle()
+    to_points = 72.0 / ax.figure.dpi
+    screen = ax.transData.transform([(x, y) for x, y, _, _ in marks]) * to_points
+    clusters = []  # [indices], greedy by proximity to the cluster's first member
+    for i, position in enumerate(screen):
+        for cluster in clusters:
+            if np.hypot(*(position - screen[cluster[0]])) <= MERGE_DISTANCE:
+                cluster.append(i)
+                break
+        else:
+            clusters.append([i])
+    placed = []
+    for cluster in clusters:
+        x, y = marks[cluster[0]][0], marks[cluster[0]][1]
+        text = _merged_text([marks[i][2] for i in cluster])
+        # step the label up while it would sit on an earlier one
+        offset = 5
+        here = screen[cluster[0]]
+        while any(abs(here[0] - p[0]) < 40 and abs(here[1] + offset - p[1]) < 9 for p in placed):
+            offset += 9
+        placed.append((here[0], here[1] + offset))
+        ax.annotate(text, (x, y), textcoords="offset points", xytext=(5, offset), fontsize=8)
+
+
+def _draw_runs(ax, x, values, stable, in_domain, colour, **style):
+    """A branch curve: stable solid, unstable dashed; parts outside the model's
+    physical domain thin and grey."""
+    for a, b, inside in _runs(in_domain):
+        if not inside:
+            ax.plot(x[a:b + 1], values[a:b + 1], color=OUTSIDE_COLOUR, lw=0.9, ls=":", **style)
+            continue
+        for c, d, is_stable in _runs(stable[a:b + 1]):
+            ax.plot(x[a + c:a + d + 1], values[a + c:a + d + 1], color=colour, lw=1.6,
+                    ls="-" if is_stable else "--", **style)
 
 
 def _runs(mask):
@@ -99,8 +177,7 @@ def diagram(branches, y: str, model: Model | None = None, ax=None, colour=None):
             column = branch.state_names.index(y)
             curves = [factor * branch.extra["max"][:, column], factor * branch.extra["min"][:, column]]
         for values in curves:
-            for a, b, stable in _runs(branch.stable):
-                ax.plot(x[a:b + 1], values[a:b + 1], color=c, lw=1.6, ls="-" if stable else "--")
+            _draw_runs(ax, x, values, branch.stable, branch.in_domain, c)
         for point in branch.special_points:
             if point.kind != "TI":  # transverse points belong to the MSF map (msf_map)
                 _mark(ax, x[point.index], curves[0][point.index], point)
@@ -109,9 +186,12 @@ def diagram(branches, y: str, model: Model | None = None, ax=None, colour=None):
     ax.set_ylabel(f"{y} ({unit})" if unit else y)
     ax.plot([], [], "k-", label="stable")
     ax.plot([], [], "k--", label="unstable")
+    if any(not b.in_domain.all() for b in branches):
+        ax.plot([], [], color=OUTSIDE_COLOUR, ls=":", label="outside the domain")
     ax.legend(loc="best", fontsize="small")
     ax.grid(alpha=0.3)
     ax.figure.tight_layout()
+    _label_points(ax)
     return ax.figure
 
 
@@ -127,9 +207,7 @@ def cycle_frequency(branches, ax=None, band=(30.0, 100.0)):
         ax.axhspan(*band, color="gold", alpha=0.2, lw=0, label=f"{band[0]:g}-{band[1]:g} Hz")
     for number, branch in enumerate(branches):
         x, frequency = branch.values[:, 0], branch.extra["frequency_hz"]
-        for a, b, stable in _runs(branch.stable):
-            ax.plot(x[a:b + 1], frequency[a:b + 1], color=f"C{number}", lw=1.6,
-                    ls="-" if stable else "--")
+        _draw_runs(ax, x, frequency, branch.stable, branch.in_domain, f"C{number}")
         for point in branch.special_points:
             _mark(ax, x[point.index], frequency[point.index], point)
     if branches:
@@ -138,6 +216,7 @@ def cycle_frequency(branches, ax=None, band=(30.0, 100.0)):
     ax.legend(loc="best", fontsize="small")
     ax.grid(alpha=0.3)
     ax.figure.tight_layout()
+    _label_points(ax)
     return ax.figure
 
 
@@ -177,6 +256,7 @@ def two_parameter(branches, ax=None):
     ax.legend(loc="best", fontsize="small")
     ax.grid(alpha=0.3)
     ax.figure.tight_layout()
+    _label_points(ax)
     return ax.figure
 
 

@@ -65,6 +65,10 @@ class SpecialPoint:
             extra.append(f"l1 = {self.data['l1']:.6g} ({kind})")
         if "frequency_hz" in self.data:
             extra.append(f"{self.data['frequency_hz']:.4g} Hz")
+        if "estimate" in self.data:  # HOM / SNIC: where the family's period diverges
+            extra.append(f"estimated {self.free[0]} = {self.data['estimate']:.10g} "
+                         f"(+- {self.data['uncertainty']:.1e}), "
+                         f"{self.data.get('equilibrium_kind', '')}".rstrip(", "))
         return f"{self.label:<5} {values}" + (f"  {', '.join(extra)}" if extra else "")
 
 
@@ -78,6 +82,10 @@ class Branch:
     stable : (n_points,) bool, every eigenvalue with negative real part
     extra : further per-point arrays (e.g. "kappa" = omega^2 on H-C)
     ends : how each end of the curve stopped (status and message)
+    warnings : what a reader must know before trusting the branch (points
+        outside the model's domain, stretches with inaccurate multipliers, ...)
+    in_domain : (n_points,) bool, the point (for cycles: the whole orbit) lies
+        in the model's physical domain (all True when not given)
     """
 
     kind: str
@@ -93,6 +101,13 @@ class Branch:
     extra: dict = field(default_factory=dict)
     ends: list = field(default_factory=list)
     options: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+    in_domain: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.in_domain is None:
+            self.in_domain = np.ones(len(self.values), dtype=bool)
+        self.in_domain = np.asarray(self.in_domain, dtype=bool)
 
     def __len__(self):
         return len(self.values)
@@ -117,11 +132,12 @@ class Branch:
         lines = [f"{self.kind} of {self.model} in {', '.join(self.free)}: {len(self)} points"]
         lines += ["  " + p.describe() for p in self.special_points]
         lines += [f"  end ({e['direction']}): {e['message']}" for e in self.ends]
+        lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
     def _arrays(self) -> dict:
         arrays = {"values": self.values, "states": self.states, "eigenvalues": self.eigenvalues,
-                  "stable": self.stable}
+                  "stable": self.stable, "in_domain": self.in_domain}
         arrays.update({f"extra.{k}": v for k, v in self.extra.items()})
         return arrays
 
@@ -129,7 +145,7 @@ class Branch:
         return {"kind": self.kind, "model": self.model, "free": list(self.free),
                 "state_names": list(self.state_names), "parameters": self.parameters,
                 "special_points": [p.to_json() for p in self.special_points], "ends": self.ends,
-                "options": self.options, "extra": sorted(self.extra)}
+                "options": self.options, "extra": sorted(self.extra), "warnings": self.warnings}
 
 
 def save_branches(branches, directory) -> tuple[Path, Path]:
@@ -169,7 +185,9 @@ def load_branches(directory) -> list[Branch]:
                 values=data[f"{i}/values"], states=data[f"{i}/states"],
                 eigenvalues=data[f"{i}/eigenvalues"], stable=data[f"{i}/stable"],
                 special_points=[SpecialPoint.from_json(p) for p in b["special_points"]],
-                extra=extra, ends=b["ends"], options=b["options"]))
+                extra=extra, ends=b["ends"], options=b["options"],
+                warnings=b.get("warnings", []),
+                in_domain=data[f"{i}/in_domain"] if f"{i}/in_domain" in data else None))
     return branches
 
 

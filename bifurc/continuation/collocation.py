@@ -1,4 +1,4 @@
-"""Orthogonal collocation of periodic orbits and their Floquet multipliers.
+"""Orthogonal collocation of periodic orbits.
 
 A periodic orbit of period T is x(tau), tau in [0, 1], with x' = T f(x, p) and
 x(0) = x(1) (de Boor & Swartz 1973; Doedel, Keller & Kernevez 1991, as in
@@ -8,21 +8,7 @@ representation points; the ODE holds at the NCOL Gauss-Legendre points of each
 interval. Mesh-point values converge as h^(2 NCOL) (superconvergence), other
 values as h^(NCOL + 1).
 
-Floquet multipliers come from the same blocks: condensing each interval's
-collocation equations gives the transfer matrices G_j (xi(tau_{j+1}) =
-G_j xi(tau_j) for the discretised variational equation), whose product is the
-monodromy matrix. Forming that product in floating point destroys the small
-multipliers (1e-8 and below are common here), so instead the G_j are grouped
-into S segments and the eigenvalues lambda of the cyclic block matrix
-
-    [ 0        ...       P_S ]
-    [ P_1  0   ...       0   ]        (P_s = product of the G_j of segment s)
-    [ 0    P_2 ...           ]
-
-are computed: lambda^S are exactly the multipliers, and the lambdas are of
-moderate size (|mu|^(1/S)), so the QR algorithm resolves all of them; this is
-the lifted formulation behind periodic Schur methods (Bojanczyk, Golub & Van
-Dooren 1992; Lust 2001).
+Floquet multipliers come from the same blocks (bifurc.continuation.floquet).
 """
 
 from __future__ import annotations
@@ -182,75 +168,6 @@ def _block_pattern(n, ntst, ncol):
     return rows, cols
 
 
-def transfer_matrices(blocks, n: int):
-    """G_j with xi(tau_{j+1}) = G_j xi(tau_j), from the collocation blocks of shape
-    (NTST, NCOL, n, NCOL + 1, n) (interval condensation)."""
-    ntst, ncol = blocks.shape[0], blocks.shape[1]
-    square = blocks.reshape(ntst, ncol * n, (ncol + 1) * n)
-    start, rest = square[:, :, :n], square[:, :, n:]
-    solved = np.linalg.solve(rest, -start)
-    return solved[:, -n:, :]
-
-
-def floquet_eigenfunction(blocks, n: int, multiplier: complex) -> np.ndarray:
-    """The solution xi of the discretised variational equation with
-    xi(1) = mu xi(0) for the multiplier closest to ``multiplier``, at the
-    NTST*NCOL representation points (complex array of shape (NTST*NCOL, n)).
-
-    Its initial value is the eigenvector of the monodromy matrix (formed here:
-    only one, moderately sized multiplier is needed), propagated interval by
-    interval with the condensed collocation equations."""
-    ntst, ncol = blocks.shape[0], blocks.shape[1]
-    square = blocks.reshape(ntst, ncol * n, (ncol + 1) * n)
-    propagate = np.linalg.solve(square[:, :, n:], -square[:, :, :n])
-    monodromy = np.eye(n)
-    for j in range(ntst):
-        monodromy = propagate[j, -n:, :] @ monodromy
-    values, vectors = np.linalg.eig(monodromy)
-    points = [vectors[:, np.argmin(np.abs(values - multiplier))]]
-    for j in range(ntst):
-        points.extend((propagate[j] @ points[-1]).reshape(ncol, n))
-    return np.array(points[:-1])
-
-
-def floquet_multipliers(G, segments: int = 4):
-    """Eigenvalues of G_{N-1} ... G_0 without forming the product (see module doc).
-
-    Returns the n multipliers sorted by decreasing modulus."""
-    N, n = G.shape[0], G.shape[1]
-    S = min(segments, N)
-    bounds = np.linspace(0, N, S + 1).astype(int)
-    products = []
-    for s in range(S):
-        P = np.eye(n, dtype=G.dtype)
-        for j in range(bounds[s], bounds[s + 1]):
-            P = G[j] @ P
-        products.append(P)
-    C = np.zeros((S * n, S * n), dtype=np.result_type(G.dtype, float))
-    for s in range(S):
-        row = (s + 1) % S
-        C[row * n:(row + 1) * n, s * n:(s + 1) * n] = products[s]
-    lam = np.linalg.eigvals(C)
-    mu_all = lam ** S
-    angles = np.abs(np.angle(lam))
-    remaining = np.ones(len(lam), dtype=bool)
-    multipliers = np.empty(n, dtype=complex)
-    for k in range(n):
-        # the S-th roots of one multiplier: keep the one closest to the positive
-        # real axis, then drop the S eigenvalues whose S-th powers match it
-        index = np.flatnonzero(remaining)
-        pick = index[np.lexsort((-lam[index].imag, angles[index]))[0]]
-        multipliers[k] = mu_all[pick]
-        closest = index[np.argsort(np.abs(mu_all[index] - mu_all[pick]), kind="stable")[:S]]
-        remaining[closest] = False
-    return multipliers[np.argsort(-np.abs(multipliers), kind="stable")]
-
-
-def trivial_index(multipliers) -> int:
-    """Index of the multiplier closest to 1 (the phase direction)."""
-    return int(np.argmin(np.abs(multipliers - 1.0)))
-
-
 @functools.cache
 def _interval_basis(ncol: int, per_interval: int) -> np.ndarray:
     """Lagrange basis at ``per_interval`` equally spaced interior points of an interval."""
@@ -271,5 +188,4 @@ def orbit_statistics(disc: Discretisation, x_flat, per_interval: int = 8):
             np.minimum(fine.min(axis=0), nodes.min(axis=0)), mean)
 
 
-__all__ = ["Discretisation", "lagrange_tables", "transfer_matrices", "floquet_multipliers",
-           "floquet_eigenfunction", "trivial_index", "orbit_statistics"]
+__all__ = ["Discretisation", "lagrange_tables", "lagrange_at", "orbit_statistics"]

@@ -79,7 +79,12 @@ class ContinuationProblem:
     ``classify(name, u, t)``    at a located zero: (type, data) to record it, or
                                 None to ignore it (e.g. a neutral saddle)
     ``point_data(u)``           {key: array} stored for every point (eigenvalues ...)
-    ``accept(u, t)``            called after each accepted point (update references)
+    ``accept(u, t)``            called after each accepted point (update references);
+                                may raise CurveEnd to end the curve there
+    ``explain_end(u, t)``       optional: when the step size collapses after the
+                                accepted point u, a CurveEnd that says why (its
+                                status, message and special point replace the
+                                generic "step_size" end), or None
     ``inner_weights``           optional weights of the inner product in u-space
                                 (None: Euclidean); ``jacobian`` may be scipy.sparse
     """
@@ -140,12 +145,14 @@ class NewtonFailure(Exception):
 
 
 class CurveEnd(Exception):
-    """Raised by a problem's ``accept`` to end the curve there (the point is kept),
-    e.g. when a cycle's period blows up near a homoclinic orbit."""
+    """Raised by a problem's ``accept`` to end the curve there (the point is kept,
+    and ``point`` = (kind, data) becomes a special point on it), e.g. when a
+    family of cycles converges onto a homoclinic orbit."""
 
-    def __init__(self, status: str, message: str):
+    def __init__(self, status: str, message: str, point=None):
         super().__init__(message)
         self.status = status
+        self.point = point  # optional (kind, data): a special point at the end
 
 
 def correct(problem: ContinuationProblem, u_predicted, tangent, options: ContinuationOptions,
@@ -321,11 +328,13 @@ def _locate_between(problem, u, u_new, t, t_new, ds, name, before, after, option
 
 
 def trace(problem: ContinuationProblem, start, bounds: dict, options: ContinuationOptions,
-          progress=None, tangent=None) -> Curve:
+          progress=None, tangent=None, domain: dict | None = None) -> Curve:
     """Trace the curve through ``start`` (a point with F(start) ~ 0).
 
     ``bounds`` maps positions in u to (lower, upper): the curve stops on the
-    boundary. Returns a :class:`Curve` ordered by arclength (the backward part
+    boundary (end status "bound"). ``domain`` maps positions in u to
+    (lower, upper, name) for states with a physical domain: the curve stops
+    where it leaves it (status "domain"), the crossing located like a bound. Returns a :class:`Curve` ordered by arclength (the backward part
     first, reversed). Ctrl-C stops and keeps what was computed.
     """
     start = np.asarray(start, dtype=float)
@@ -339,9 +348,11 @@ def trace(problem: ContinuationProblem, start, bounds: dict, options: Continuati
     names = options.detect
     directions = (1.0, -1.0) if options.both_directions else (1.0,)
     halves, ends = [], []
+    initial_state = _snapshot(problem)
     for direction in directions:
+        _restore(problem, initial_state)  # each direction starts from the same problem
         half, status, message = _trace_one_way(problem, u0, direction * t0, bounds, names,
-                                               options, progress)
+                                               options, progress, domain or {})
         halves.append(half)
         ends.append({"direction": "forward" if direction > 0 else "backward",
                      "status": status, "message": message})
@@ -350,7 +361,37 @@ def trace(problem: ContinuationProblem, start, bounds: dict, options: Continuati
     return _join(halves, ends[::-1])
 
 
-def _trace_one_way(problem, u0, t0, bounds, names, options, progress):
+def _snapshot(problem) -> dict:
+    """The problem's attributes, with copies of its arrays, lists and dicts
+    (references, meshes, counters that ``accept`` and ``remap`` change)."""
+    return {key: value.copy() if isinstance(value, (np.ndarray, list, dict)) else value
+            for key, value in vars(problem).items()}
+
+
+def _restore(problem, snapshot) -> None:
+    for key in [k for k in vars(problem) if k not in snapshot]:
+        delattr(problem, key)
+    for key, value in snapshot.items():
+        setattr(problem, key, value.copy() if isinstance(value, (np.ndarray, list, dict))
+                else value)
+
+
+def _crossings(u, bounds, domain):
+    """(slot, limit, status, message) for every bound or domain limit u lies beyond."""
+    found = []
+    for slot, (lo, hi) in bounds.items():
+        if not lo <= u[slot] <= hi:
+            limit = lo if u[slot] < lo else hi
+            found.append((slot, limit, "bound", f"reached the parameter bound {limit:g}"))
+    for slot, (lo, hi, name) in domain.items():
+        if not lo <= u[slot] <= hi:
+            limit, sign = (lo, ">=") if u[slot] < lo else (hi, "<=")
+            found.append((slot, limit, "domain", f"left the physical domain ({name} {sign} "
+                                                 f"{limit:g}); the curve stops on its boundary"))
+    return found
+
+
+def _trace_one_way(problem, u0, t0, bounds, names, options, progress, domain):
     u, t = u0.copy(), t0.copy()
     problem.accept(u, t)
     tests = problem.test_functions(u, t)
@@ -378,8 +419,7 @@ def _trace_one_way(problem, u0, t0, bounds, names, options, progress):
                     break
                 continue
             # stop on the boundary of the parameter box
-            crossed = [(slot, lo if u_new[slot] < lo else hi) for slot, (lo, hi) in bounds.items()
-                       if not lo <= u_new[slot] <= hi]
+            crossed = _crossings(u_new, bounds, domain)
             events_here = []
             new_tests = problem.test_functions(u_new, t_new)
             for name in _sign_changes(tests, new_tests, names):
@@ -391,8 +431,9 @@ def _trace_one_way(problem, u0, t0, bounds, names, options, progress):
                 if verdict is not None:
                     events_here.append((s, point, tangent, verdict))
             if crossed:
-                slot, limit = crossed[0]
-                point, tangent, s = _locate_bound(problem, u, t, ds, slot, limit, options)
+                located = [(_locate_bound(problem, u, t, ds, slot, limit, options), why, text)
+                           for slot, limit, why, text in crossed]
+                (point, tangent, s), why, text = min(located, key=lambda item: item[0][2])
                 for s_event, p_event, t_event, (kind, info) in sorted(events_here, key=lambda e: e[0]):
                     if p_event is u:
                         events.append(Event(len(points) - 1, kind, info))
@@ -405,7 +446,7 @@ def _trace_one_way(problem, u0, t0, bounds, names, options, progress):
                     points.append(point)
                     tangents.append(tangent)
                     data.append(problem.point_data(point))
-                status, message = "bound", f"reached the parameter bound {limit:g}"
+                status, message = why, text
                 break
             at_end = []
             for s_event, p_event, t_event, (kind, info) in sorted(events_here, key=lambda e: e[0]):
@@ -428,6 +469,8 @@ def _trace_one_way(problem, u0, t0, bounds, names, options, progress):
                 problem.accept(u, t)
             except CurveEnd as end:
                 status, message = end.status, str(end)
+                if end.point is not None:
+                    events.append(Event(len(points) - 1, *end.point))
                 break
             remap = getattr(problem, "remap", None)
             if remap is not None:  # e.g. a new mesh for a discretised orbit
@@ -445,6 +488,15 @@ def _trace_one_way(problem, u0, t0, bounds, names, options, progress):
                 ds = min(ds * 1.5, options.max_step_size)
     except KeyboardInterrupt:
         status, message = "interrupted", "interrupted by the user; points so far are kept"
+    explain = getattr(problem, "explain_end", None)
+    if status == "step_size" and explain is not None:
+        # the problem may know why its curve cannot go on (e.g. a cycle curve
+        # whose cycles shrink to zero amplitude at a codimension-two point)
+        end = explain(points[-1], tangents[-1])
+        if end is not None:
+            status, message = end.status, str(end)
+            if end.point is not None:
+                events.append(Event(len(points) - 1, *end.point))
     return (points, tangents, data, events), status, message
 
 

@@ -36,8 +36,8 @@ from ..errors import ParameterError
 from ..model_files import load_model
 from .branch import Branch, SpecialPoint
 from .core import ContinuationOptions, ContinuationProblem, trace
-from .equilibria import (_options_dict, branch_from_curve, frequency_data, hopf_pair,
-                         pair_sum_product, sorted_eigenvalues)
+from .equilibria import (_options_dict, branch_from_curve, domain_slots, frequency_data,
+                         hopf_pair, pair_sum_product, sorted_eigenvalues)
 from .normal_forms import first_lyapunov_coefficient, hopf_eigenvectors
 
 
@@ -265,11 +265,12 @@ def _hopf_start_vector(A, omega):
     return v
 
 
-def trace_with_progress(problem, u0, slots, options, description, progress, tangent=None):
+def trace_with_progress(problem, u0, slots, options, description, progress, tangent=None,
+                        domain=None):
     """``trace`` with a tqdm bar (shown when ``progress``)."""
     bar = tqdm(desc=description, unit="pt", disable=not progress, leave=False)
     try:
-        return trace(problem, u0, slots, options, progress=bar, tangent=tangent)
+        return trace(problem, u0, slots, options, progress=bar, tangent=tangent, domain=domain)
     finally:
         bar.close()
 
@@ -334,8 +335,11 @@ def continue_curve(model, point: SpecialPoint, free, bounds, *,
         problem = HopfCurveProblem(compiled, base, indices, v0, A)
         u0 = np.concatenate([x0, v0, [omega**2], alpha0])
         kind, slots = "H-C", {2 * n + 1: bounds[0], 2 * n + 2: bounds[1]}
+    # a curve of equilibria outside the physical domain is not physical: stop there
+    domain = {} if model.domain_violations(x0) else domain_slots(model)
     curve = trace_with_progress(problem, u0, slots, options,
-                                f"{kind} {model.name} in {free[0]}, {free[1]}", progress)
+                                f"{kind} {model.name} in {free[0]}, {free[1]}", progress,
+                                domain=domain)
     extra = {}
     if kind == "H-C":
         kappa = np.array([u[2 * n] for u in curve.points])

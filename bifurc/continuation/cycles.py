@@ -30,11 +30,13 @@ from ..codegen import compile_model, parameter_vector
 from ..errors import ParameterError
 from ..model_files import load_model
 from .branch import Branch, SpecialPoint
-from .collocation import (Discretisation, floquet_eigenfunction, floquet_multipliers,
-                          orbit_statistics, transfer_matrices, trivial_index)
+from .collocation import Discretisation, orbit_statistics
+from .cycle_ends import check_homoclinic_end, watch_amplitude
+from .floquet import (TRIVIAL_TOLERANCE, floquet_eigenfunction, floquet_multipliers,
+                      nontrivial, trivial_error)
 from .core import (ContinuationOptions, CurveEnd, NewtonFailure, SparseBorderedProblem, _factor,
                    correct, trace)
-from .equilibria import _bounds_for, _label_points, _options_dict, frequency_data
+from .equilibria import _bounds_for, _label_points, _options_dict, domain_flags, frequency_data
 from .normal_forms import hopf_eigenvectors
 
 
@@ -94,27 +96,13 @@ def pair_product(values, combine):
     return float(total.real)
 
 
-def watch_amplitude(problem, x_flat) -> bool:
-    """True when the orbit x_flat (on ``problem.disc``) has just passed through
-    zero amplitude: a curve of cycles that reaches an equilibrium (a Hopf point,
-    or on two-parameter cycle curves a double-Hopf, zero-Hopf or BT point) would
-    continue through it as the same orbits phase-shifted, which flips the
-    orbit's deviation from its mean. Keeps its state on ``problem``."""
-    x = problem.disc.on_uniform_grid(x_flat)
-    deviation = (x - x.mean(axis=0)).ravel()
-    amplitude = np.ptp(x, axis=0).max()
-    problem._largest = max(getattr(problem, "_largest", 0.0), amplitude)
-    previous = getattr(problem, "_deviation", None)
-    problem._deviation = deviation
-    return bool(previous is not None and previous.shape == deviation.shape
-                and amplitude < 0.1 * problem._largest and deviation @ previous < 0)
-
-
 class CycleProblem(SparseBorderedProblem):
     """Periodic orbits of x' = f(x, p) continued in p[free_index] (LC-C)."""
 
     def __init__(self, compiled, base, free_index, disc: Discretisation, reference,
-                 max_period=math.inf, adapt_mesh: bool = True, detect_branch_points: bool = False):
+                 max_period=math.inf, adapt_mesh: bool = True, detect_branch_points: bool = False,
+                 multiplier_tolerance: float = TRIVIAL_TOLERANCE,
+                 stop_outside_domain: bool = False):
         self.compiled = compiled
         self.model = compiled.model
         self.kernels = compiled.kernels
@@ -123,6 +111,8 @@ class CycleProblem(SparseBorderedProblem):
         self.max_period = max_period
         self.adapt_mesh = adapt_mesh
         self.detect_branch_points = detect_branch_points
+        self.multiplier_tolerance = multiplier_tolerance
+        self.stop_outside_domain = stop_outside_domain
         self._set_discretisation(disc, reference)
 
     def _set_discretisation(self, disc, reference):
@@ -200,14 +190,22 @@ class CycleProblem(SparseBorderedProblem):
             if len(self._multipliers) > 16:
                 self._multipliers.clear()
             _, blocks, _, _ = self._system(u)
-            G = np.empty((self.disc.ntst, self.disc.n, self.disc.n))
-            self.kernels.condensed_transfer(blocks, G)
-            self._multipliers[key] = floquet_multipliers(G)
+            self._multipliers[key] = floquet_multipliers(blocks, self.kernels)
         return self._multipliers[key]
+
+    def trusted(self, u) -> bool:
+        """Whether the multipliers at u can be trusted: |mu_trivial - 1| within
+        ``multiplier_tolerance``."""
+        return trivial_error(self.multipliers(u)) <= self.multiplier_tolerance
 
     def test_functions(self, u, tangent):
         mu = self.multipliers(u)
-        others = np.delete(mu, trivial_index(mu))
+        if not self.trusted(u):  # not evaluated: no LPC, PD or NS is placed here
+            tests = {"LPC": math.nan, "PD": math.nan, "NS": math.nan}
+            if self.detect_branch_points:
+                tests["BPC"] = math.nan
+            return tests
+        others = nontrivial(mu)
         tests = {"LPC": float(tangent[-1]),
                  "PD": float(np.prod(mu + 1.0).real),
                  "NS": pair_product(others, torus_factor)}
@@ -227,7 +225,7 @@ class CycleProblem(SparseBorderedProblem):
                 return None
             return "PD", data
         if name == "NS":
-            pair = torus_pair(np.delete(mu, trivial_index(mu)))
+            pair = torus_pair(nontrivial(mu))
             if pair is None:
                 return None  # neutral saddle cycle
             return "NS", {**data, "angle": float(abs(np.angle(pair[0])))}
@@ -243,24 +241,27 @@ class CycleProblem(SparseBorderedProblem):
         disc = self.disc
         x = u[:disc.size]
         maximum, minimum, mean = orbit_statistics(disc, x)
-        return {"eigenvalues": self.multipliers(u), "period": float(u[-2]), "max": maximum,
-                "min": minimum, "mean": mean, "mesh": disc.mesh.copy(),
+        mu = self.multipliers(u)
+        return {"eigenvalues": mu, "trivial_error": trivial_error(mu), "period": float(u[-2]),
+                "max": maximum, "min": minimum, "mean": mean, "mesh": disc.mesh.copy(),
                 "profile": disc.points(x)}
 
     def accept(self, u, tangent):
         row = self.disc.phase_row(u[:self.disc.size])
         if np.linalg.norm(row) > 1e-12 * np.linalg.norm(self.phase):  # not the Hopf point itself
             self.phase = row
-        if u[-2] > self.max_period:
-            raise CurveEnd("period", f"the period {u[-2]:.6g} exceeds max_period "
-                                     f"({self.max_period:.6g}): the branch probably approaches "
-                                     f"a homoclinic orbit")
         if not np.all(np.isfinite(u)):
             raise CurveEnd("step_size", "non-finite orbit")
+        if self.stop_outside_domain:
+            outside = self.model.domain_violations(self.disc.points(u[:self.disc.size]))
+            if outside:
+                raise CurveEnd("domain", f"the orbit left the model's physical domain "
+                                         f"({'; '.join(outside)}); the family stops here")
         if watch_amplitude(self, u[:self.disc.size]):
             raise CurveEnd("hopf", f"the cycles shrank onto an equilibrium near "
                                    f"{self.model.parameter_names[self.free_index]} = {u[-1]:.10g} "
                                    f"(a Hopf point)")
+        check_homoclinic_end(self, u, self.trusted(u))
 
     def remap(self, u, tangent):
         """Move u and its tangent to a mesh that equidistributes the collocation error."""
@@ -313,62 +314,90 @@ class PeriodicOrbit:
     def discretisation(self) -> Discretisation:
         return Discretisation(self.profile.shape[1], len(self.mesh) - 1, self.ncol, self.mesh)
 
+    @property
+    def trivial_error(self) -> float:
+        """|mu_trivial - 1| (the multipliers are trusted up to about this)."""
+        return trivial_error(self.multipliers)
+
 
 def find_cycle(model, parameters=None, *, guess=None, transient: float = 2000.0,
-               ntst: int = 50, ncol: int = 4, options: ContinuationOptions | None = None
-               ) -> PeriodicOrbit:
-    """A stable limit cycle found by simulation, refined by collocation.
+               ntst: int = 50, ncol: int = 4) -> PeriodicOrbit:
+    """The stable limit cycle a simulation from ``guess`` (default the initial
+    state) settles on, refined by collocation.
 
-    Simulates ``transient`` (model time units) from ``guess`` (default the
-    initial state) with adaptive Dormand-Prince, measures the period from the
-    last oscillations, samples the last period onto a uniform collocation mesh
-    and solves the collocation equations (period free, parameters fixed) with
-    Newton. Raises ParameterError when the run settles on an equilibrium or
-    Newton does not converge.
+    Simulates ``transient`` (model time units) with adaptive Dormand-Prince,
+    measures the period by the first return of the whole state
+    (bifurc.continuation.attractors), refines the last period by collocation on
+    an adapted mesh (period free, parameters fixed) and checks the result
+    against the simulation. Raises ParameterError, with what the run settled on
+    instead, when the attractor is an equilibrium, quasi-periodic or chaotic,
+    or the run diverges.
     """
-    from scipy.interpolate import CubicSpline
+    from .attractors import find_attractor
 
-    from ..analysis import oscillation_frequency
-    from ..integrate import DormandPrince, simulate
+    attractor = find_attractor(model, parameters, guess=guess, transient=transient, ntst=ntst,
+                               ncol=ncol)
+    if attractor.kind != "cycle":
+        raise ParameterError(f"no limit cycle found: the simulation settles on "
+                             f"{attractor.message}")
+    return attractor.orbit
 
-    model = load_model(model)
-    base = parameter_vector(model, parameters)
-    run = simulate(model, base, duration=transient, integrator=DormandPrince(rtol=1e-10, atol=1e-12),
-                   initial_state=guess, sample_interval=min(0.05, transient / 2000))
-    series = run.states[:, 0, :]
-    spread = np.ptp(series[len(series) // 2:], axis=0)
-    varying = int(np.argmax(spread / (1.0 + np.abs(series).max(axis=0))))
-    frequency = oscillation_frequency(run.time, series[:, varying], discard=0.5)
-    if frequency <= 0 or spread[varying] < 1e-6 * (1 + np.abs(series[:, varying]).max()):
-        raise ParameterError(
-            f"no limit cycle found: after {transient:g} {model.time_unit} the simulation settles "
-            f"(peak-to-peak of `{model.state_names[varying]}` over the last half "
-            f"{spread[varying]:.2e}); start from a Hopf point or give a state near a cycle")
-    period = 1.0 / frequency
-    compiled = compile_model(model)
-    disc = Discretisation(model.n_states, ntst, ncol)
-    spline = CubicSpline(run.time, series, axis=0)
-    t_end = run.time[-1] - period
-    x = spline(t_end + period * disc.tau).ravel()
-    problem = CycleProblem(compiled, base, 0, disc, x, adapt_mesh=False)
-    u = np.concatenate([x, [period, base[0]]])
+
+def _newton_on_orbit(problem, u, what):
+    """Newton for a periodic orbit at fixed parameters (period free)."""
     fix_parameter = np.zeros_like(u)
     fix_parameter[-1] = 1.0
-    options = options or ContinuationOptions(max_newton_iterations=20)
+    options = ContinuationOptions(max_newton_iterations=30)
     try:
         u, _ = correct(problem, u, fix_parameter / np.sqrt(problem.inner_weights[-1]), options)
     except NewtonFailure as failure:
-        raise ParameterError(f"the simulated orbit (period {period:.6g}) did not converge as a "
-                             f"periodic orbit: {failure}") from None
-    profile = disc.points(u[:disc.size])
-    if np.max(np.ptp(profile, axis=0) / (1.0 + np.abs(profile).max(axis=0))) < 1e-8:
-        # a constant x(tau) = x* solves the collocation equations for any period
-        raise ParameterError(
-            f"no limit cycle found: Newton converged to an equilibrium (a constant orbit); the "
-            f"simulated oscillation (period {period:.6g}) is damped: simulate longer (`transient`) "
-            f"or start from a Hopf point")
-    return PeriodicOrbit(model.name, dict(zip(model.parameter_names, base.tolist())), disc.mesh,
-                         ncol, disc.points(u[:disc.size]), float(u[-2]), problem.multipliers(u))
+        raise ParameterError(f"{what} did not converge as a periodic orbit: {failure}") from None
+    return u
+
+
+def refine_cycle(model, base, time, series, period, *, ntst: int = 50, ncol: int = 4,
+                 adapt_rounds: int = 3):
+    """(PeriodicOrbit, closure) from a simulation ``series`` (m, n) at ``time`` whose
+    last ``period`` is (nearly) periodic: the last period sampled on a uniform
+    mesh, solved by collocation with Newton (period free), then ``adapt_rounds``
+    times moved to a mesh that equidistributes the collocation error and solved
+    again. ``closure`` is the largest distance between the collocated orbit and
+    the simulated one, relative to each state's range."""
+    from scipy.interpolate import CubicSpline
+
+    compiled = compile_model(model)
+    base = np.asarray(base, float)
+    keep = time >= time[-1] - 1.5 * period
+    spline = CubicSpline(time[keep], series[keep], axis=0)
+    start = time[-1] - period
+    disc = Discretisation(model.n_states, ntst, ncol)
+    x = spline(start + period * disc.tau).ravel()
+    u = np.concatenate([x, [period, base[0]]])
+    for round_ in range(adapt_rounds + 1):
+        if round_:
+            mesh = disc.equidistributed_mesh(u[:disc.size])
+            disc, x = disc.remesh(u[:disc.size], mesh)
+            u = np.concatenate([x, u[-2:]])
+        problem = CycleProblem(compiled, base, 0, disc, u[:disc.size], adapt_mesh=False)
+        u = _newton_on_orbit(problem, u, f"the simulated orbit (period {period:.6g})")
+        profile = disc.points(u[:disc.size])
+        if np.max(np.ptp(profile, axis=0) / (1.0 + np.abs(profile).max(axis=0))) < 1e-8:
+            # a constant x(tau) = x* solves the collocation equations for any period
+            raise ParameterError(
+                f"Newton converged to an equilibrium (a constant orbit); the simulated "
+                f"oscillation (period {period:.6g}) is damped: simulate longer or start from a "
+                f"Hopf point")
+    scale = np.ptp(series[keep], axis=0) + 1e-9 * (1.0 + np.abs(series[keep]).max(axis=0))
+    tau = np.linspace(0.0, 1.0, 4 * disc.n_points, endpoint=False)
+    simulated = spline(start + period * tau)
+    # the collocated orbit may have slid in phase: compare at the best shift
+    collocated = disc.evaluate(u[:disc.size], tau)
+    shifts = [np.max(np.abs(np.roll(collocated, k, axis=0) - simulated) / scale)
+              for k in range(-8, 9)]
+    closure = float(min(shifts))
+    orbit = PeriodicOrbit(model.name, dict(zip(model.parameter_names, base.tolist())), disc.mesh,
+                          ncol, profile, float(u[-2]), problem.multipliers(u))
+    return orbit, closure
 
 
 def _doubled_start(model, point, compiled, free_index):
@@ -395,7 +424,9 @@ def _doubled_start(model, point, compiled, free_index):
 def continue_cycles(model, start, free: str | None = None, bounds=None, *, ntst: int = 50,
                     ncol: int = 4, options: ContinuationOptions | None = None,
                     max_period: float | None = None, adapt_mesh: bool = True,
-                    detect_branch_points: bool = False, progress: bool = False) -> Branch:
+                    detect_branch_points: bool = False,
+                    multiplier_tolerance: float = TRIVIAL_TOLERANCE,
+                    allow_outside_domain: bool = False, progress: bool = False) -> Branch:
     """Continue the limit cycles born at a Hopf point (LC-C).
 
     Parameters
@@ -406,13 +437,23 @@ def continue_cycles(model, start, free: str | None = None, bounds=None, *, ntst:
     bounds : (lower, upper) of the free parameter
     ntst, ncol : mesh intervals and collocation points per interval
     options : ContinuationOptions (step sizes are in the integral norm of orbits)
-    max_period : stop when the period exceeds it (default 50 times the Hopf
-        period): the branch then approaches a homoclinic orbit
+    max_period : stop when the period exceeds it (default 50 times the
+        starting period). Families that converge onto a homoclinic orbit stop
+        before, with the end status ``homoclinic`` and a special point HOM
+        (to a saddle or saddle-focus) or SNIC (a saddle-node on the cycle)
+        that carries the estimated parameter, its uncertainty and the
+        equilibrium (bifurc.continuation.cycle_ends)
     adapt_mesh : redistribute the mesh to equidistribute the collocation error
         (every third accepted point)
     detect_branch_points : also locate branch points of cycles (BPC: sign
         changes of det [DF; t^T]); off by default, since it costs one more sparse
         factorisation per point and BPCs need a symmetry to occur at all
+    multiplier_tolerance : the multipliers of a point are trusted when its
+        trivial multiplier lies within this of 1; elsewhere no LPC, PD, NS (or
+        BPC) is looked for, and the branch carries a warning
+    allow_outside_domain : by default the family stops at the first orbit
+        that leaves the model's physical domain (end status "domain"); with
+        True it goes on and ``in_domain`` flags such orbits
 
     Returns a Branch of kind "LC-C": ``values`` the parameter, ``eigenvalues``
     the Floquet multipliers (sorted by modulus), ``stable`` (non-trivial
@@ -460,7 +501,9 @@ def continue_cycles(model, start, free: str | None = None, bounds=None, *, ntst:
                              f"{free} = {base[free_index]:g}")
     problem = CycleProblem(compiled, base, free_index, disc, reference,
                            max_period=max_period or 50 * period0, adapt_mesh=adapt_mesh,
-                           detect_branch_points=detect_branch_points)
+                           detect_branch_points=detect_branch_points,
+                           multiplier_tolerance=multiplier_tolerance,
+                           stop_outside_domain=not allow_outside_domain)
     if tangent is None:
         tangent = _cycle_tangent(problem, u0)
     tangent = tangent / math.sqrt((problem.inner_weights * tangent) @ tangent)
@@ -470,7 +513,7 @@ def continue_cycles(model, start, free: str | None = None, bounds=None, *, ntst:
                       tangent=tangent)
     finally:
         bar.close()
-    return _cycle_branch(model, free, curve, base, options, (lower, upper))
+    return _cycle_branch(model, free, curve, base, options, (lower, upper), multiplier_tolerance)
 
 
 def _cycle_tangent(problem, u):
@@ -487,13 +530,30 @@ def _cycle_tangent(problem, u):
                              f"be a fold or branch point of cycles") from None
 
 
-def _cycle_branch(model, free, curve, base, options, bounds):
+def untrusted_warnings(errors, tolerance) -> list:
+    """A warning for each stretch of points whose trivial multiplier is further
+    than ``tolerance`` from 1 (their multipliers, stability and test functions
+    are not trusted; no LPC/PD/NS was looked for there)."""
+    bad = np.asarray(errors) > tolerance
+    warnings = []
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], bad.astype(int), [0]])))
+    for start, stop in zip(edges[::2], edges[1::2]):
+        worst = float(np.max(np.asarray(errors)[start:stop]))
+        warnings.append(f"points {start}-{stop - 1}: Floquet multipliers inaccurate "
+                        f"(|mu_trivial - 1| up to {worst:.1e} > {tolerance:.0e}); stability "
+                        f"there is uncertain and no LPC, PD or NS was looked for: refine the "
+                        f"mesh (larger ntst)")
+    return warnings
+
+
+def _cycle_branch(model, free, curve, base, options, bounds, tolerance=TRIVIAL_TOLERANCE):
     data = curve.point_data
     values = np.array([[u[-1]] for u in curve.points])
     multipliers = np.array([d["eigenvalues"] for d in data])
-    stable = np.array([np.all(np.abs(np.delete(m, trivial_index(m))) < 1.0) for m in multipliers])
+    stable = np.array([np.all(np.abs(nontrivial(m)) < 1.0) for m in multipliers])
     period = np.array([d["period"] for d in data])
-    extra = {"period": period, "max": np.array([d["max"] for d in data]),
+    errors = np.array([d["trivial_error"] for d in data])
+    extra = {"period": period, "trivial_error": errors, "max": np.array([d["max"] for d in data]),
              "min": np.array([d["min"] for d in data]),
              "mesh": np.array([d["mesh"] for d in data]),
              "profile": np.array([d["profile"] for d in data])}
@@ -502,7 +562,9 @@ def _cycle_branch(model, free, curve, base, options, bounds):
     means = np.array([d["mean"] for d in data])
     points = _label_points(model, "LC-C", (free,), (values, means, multipliers), curve.events,
                            base)
+    in_domain, outside = domain_flags(model, extra["profile"])
     return Branch(kind="LC-C", model=model.name, free=(free,), state_names=model.state_names,
                   parameters=dict(zip(model.parameter_names, base.tolist())), values=values,
                   states=means, eigenvalues=multipliers, stable=stable, special_points=points,
-                  extra=extra, ends=curve.ends, options=_options_dict(options, bounds=bounds))
+                  extra=extra, ends=curve.ends, options=_options_dict(options, bounds=bounds),
+                  warnings=outside + untrusted_warnings(errors, tolerance), in_domain=in_domain)

@@ -5,6 +5,7 @@ period doubling, recursively up to a depth, within the parameter bounds."""
 
 from __future__ import annotations
 
+from ..errors import BifurcError
 from ..model_files import load_model
 from .core import ContinuationOptions
 from .cycles import continue_cycles
@@ -24,6 +25,9 @@ def bifurcation_diagram(model, parameters=None, free: str | None = None, bounds=
     doubled cycles. A
     cycle family that ends on a Hopf point is not traced again from there.
     Returns the list of Branch objects (equilibria first, in discovery order).
+    A branch that cannot be started from a point (the switch fails, or the
+    new branch has a single point) is not returned; the point's branch
+    carries a warning that says why, once.
     """
     model = load_model(model)
     first = continue_equilibria(model, parameters, free, bounds, start=start, options=options,
@@ -35,9 +39,16 @@ def bifurcation_diagram(model, parameters=None, free: str | None = None, bounds=
         following = []
         for branch in frontier:
             for point in [p for p in branch.special_points if p.kind in follow]:
-                new = _follow(model, point, free, (lower, upper), reached, options,
-                              cycle_options, ntst, ncol, progress)
-                if new is not None:
+                try:
+                    new = _follow(model, point, free, (lower, upper), reached, options,
+                                  cycle_options, ntst, ncol, progress)
+                except BifurcError as error:
+                    branch.warnings.append(f"no branch started from {point.label}: {error}")
+                    continue
+                if new is not None and len(new) < 2:
+                    why = "; ".join(end["message"] for end in new.ends) or "no step succeeded"
+                    branch.warnings.append(f"no branch started from {point.label}: {why}")
+                elif new is not None:
                     following.append(new)
         branches += following
         frontier = following

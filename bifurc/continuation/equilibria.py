@@ -177,12 +177,17 @@ def newton_equilibrium(compiled, p, guess, tolerance=1e-11, max_iterations=50):
     return x, norm <= tolerance * (1 + np.linalg.norm(x)), norm
 
 
-def find_equilibrium(model: Model, parameters=None, guess=None, simulate_ms: float = 2000.0):
-    """An equilibrium near ``guess`` (default: the model's initial state).
+def find_equilibrium(model: Model, parameters=None, guess=None, simulate_ms: float = 2000.0,
+                     *, allow_outside_domain: bool = False):
+    """An equilibrium near ``guess`` (default: the model's initial state), inside
+    the model's physical domain (``Model.domain``) unless
+    ``allow_outside_domain``.
 
-    Newton first; if it fails, a simulation of ``simulate_ms`` from the guess
-    (RK4, dt = 0.05) and Newton from its end. Raises ParameterError saying how
-    far from an equilibrium each attempt stopped.
+    Newton first; if it fails or lands outside the domain, a simulation of
+    ``simulate_ms`` from the guess (RK4, dt = 0.05) and Newton from its end.
+    Raises ParameterError saying what each attempt found: how far from an
+    equilibrium it stopped, or which states of the equilibrium it found lie
+    outside their domain. A guess outside the domain is refused.
     """
     from ..integrate import RK4, simulate
 
@@ -192,22 +197,64 @@ def find_equilibrium(model: Model, parameters=None, guess=None, simulate_ms: flo
     guess = model.initial_state() if guess is None else np.asarray(guess, dtype=float)
     if guess.shape != (model.n_states,) or not np.all(np.isfinite(guess)):
         raise ParameterError(f"the start state must be {model.n_states} finite numbers, got {guess}")
+    if not allow_outside_domain and model.domain_violations(guess):
+        raise ParameterError(f"the start state lies outside the model's domain: "
+                             f"{'; '.join(model.domain_violations(guess))} (allow_outside_domain="
+                             f"True to search there)")
+
+    def acceptable(x):
+        return allow_outside_domain or not model.domain_violations(x)
+
     x, converged, norm = newton_equilibrium(compiled, p, guess)
-    if converged:
+    if converged and acceptable(x):
         return x
-    first = norm
+    attempts = [f"Newton from the start found an equilibrium outside the domain "
+                f"({'; '.join(model.domain_violations(x))})" if converged else
+                f"Newton from the start stopped at |f| = {norm:.3g}"]
     run = simulate(model, p, duration=simulate_ms, integrator=RK4(0.05), initial_state=guess,
                    sample_interval=simulate_ms, raise_on_divergence=False)
     end = run.states[-1, 0]
-    x, converged, norm = newton_equilibrium(compiled, p, end)
-    if converged:
-        return x
-    moving = np.linalg.norm(compiled.vector_field(end, p))
-    raise ParameterError(
-        f"no equilibrium found: Newton from the start stopped at |f| = {first:.3g}; after "
-        f"simulating {simulate_ms:g} {model.time_unit} the state still moves (|f| = {moving:.3g}) "
-        f"and Newton from there stopped at |f| = {norm:.3g}. The attractor may be a limit cycle: "
-        f"give a start state near an equilibrium")
+    if run.status != "completed" or not np.all(np.isfinite(end)):
+        attempts.append("the simulation from the start diverged")
+    else:
+        x, converged, norm = newton_equilibrium(compiled, p, end)
+        if converged and acceptable(x):
+            return x
+        if converged:
+            attempts.append(f"Newton after simulating {simulate_ms:g} {model.time_unit} found one "
+                            f"outside the domain ({'; '.join(model.domain_violations(x))})")
+        else:
+            moving = np.linalg.norm(compiled.vector_field(end, p))
+            attempts.append(f"after simulating {simulate_ms:g} {model.time_unit} the state still "
+                            f"moves (|f| = {moving:.3g}) and Newton from there stopped at "
+                            f"|f| = {norm:.3g}; the attractor may be a limit cycle")
+    where = " in the model's domain" if model.has_domain and not allow_outside_domain else ""
+    raise ParameterError(f"no equilibrium found{where}: {'; '.join(attempts)}. "
+                         f"Give a start state near an equilibrium")
+
+
+def domain_slots(model: Model, offset: int = 0) -> dict:
+    """{position in u: (lower, upper, name)} for the states with a bounded
+    domain, the state vector sitting at u[offset:offset + n] (for ``trace``)."""
+    lower, upper = model.domain
+    return {offset + i: (lower[i], upper[i], name) for i, name in enumerate(model.state_names)
+            if np.isfinite(lower[i]) or np.isfinite(upper[i])}
+
+
+def domain_flags(model: Model, states) -> tuple[np.ndarray, list]:
+    """(in_domain per point, warnings) for an array of states (one per point, or
+    (points, samples, n) for orbits)."""
+    states = np.asarray(states, dtype=float)
+    rows = states.reshape(len(states), -1, model.n_states)
+    inside = np.array([not model.domain_violations(row) for row in rows], dtype=bool)
+    warnings = []
+    if not inside.all():
+        first = int(np.flatnonzero(~inside)[0])
+        warnings.append(f"{int((~inside).sum())} of {len(inside)} points lie outside the "
+                        f"model's physical domain (first at point {first}: "
+                        f"{'; '.join(model.domain_violations(rows[first]))}); they are not "
+                        f"physical states")
+    return inside, warnings
 
 
 def _bounds_for(model: Model, free: str, bounds):
@@ -248,15 +295,16 @@ def branch_from_curve(model, kind, free, curve, base, states_of, values_of, opti
     stable = np.all(eigenvalues.real < 0, axis=1)
     base_dict = dict(zip(model.parameter_names, base.tolist()))
     points = _label_points(model, kind, free, (values, states, eigenvalues), curve.events, base)
+    in_domain, warnings = domain_flags(model, states)
     return Branch(kind=kind, model=model.name, free=tuple(free), state_names=model.state_names,
                   parameters=base_dict, values=values, states=states, eigenvalues=eigenvalues,
                   stable=stable, special_points=points, extra=extra or {}, ends=curve.ends,
-                  options=options)
+                  options=options, in_domain=in_domain, warnings=warnings)
 
 
 def continue_equilibria(model, parameters=None, free: str | None = None, bounds=None, *,
                         start=None, options: ContinuationOptions | None = None,
-                        progress: bool = False) -> Branch:
+                        allow_outside_domain: bool = False, progress: bool = False) -> Branch:
     """Continue equilibria of ``model`` in the parameter ``free`` (EP-C).
 
     Parameters
@@ -268,6 +316,10 @@ def continue_equilibria(model, parameters=None, free: str | None = None, bounds=
     start : state vector near an equilibrium, a SpecialPoint (a BP switches to
         the other branch), or None (find one from the model's initial state)
     options : ContinuationOptions
+    allow_outside_domain : by default the start must lie in the model's
+        physical domain and the branch stops where it leaves it (end status
+        "domain"); with True it goes on, and ``in_domain`` flags the points
+        outside (the summary warns)
     progress : show a progress bar
 
     Returns a Branch with LP, H and BP located and labelled (LP1, H1, BP1 ...),
@@ -298,12 +350,17 @@ def continue_equilibria(model, parameters=None, free: str | None = None, bounds=
         if not lower <= base[free_index] <= upper:
             raise ParameterError(f"bounds [{lower:g}, {upper:g}] exclude the start value "
                                  f"{free} = {base[free_index]:g}")
-        x0 = find_equilibrium(model, base, guess)
+        x0 = find_equilibrium(model, base, guess, allow_outside_domain=allow_outside_domain)
         u0 = np.append(x0, base[free_index])
+    if not allow_outside_domain and model.domain_violations(u0[:-1]):
+        raise ParameterError(f"the start equilibrium lies outside the model's domain: "
+                             f"{'; '.join(model.domain_violations(u0[:-1]))} "
+                             f"(allow_outside_domain=True to continue it anyway)")
+    domain = {} if allow_outside_domain else domain_slots(model)
     bar = tqdm(desc=f"EP-C {model.name} in {free}", unit="pt", disable=not progress, leave=False)
     try:
         curve = trace(problem, u0, {model.n_states: (lower, upper)}, options, progress=bar,
-                      tangent=tangent)
+                      tangent=tangent, domain=domain)
     finally:
         bar.close()
     return branch_from_curve(model, "EP-C", (free,), curve, base, lambda u: u[:-1],

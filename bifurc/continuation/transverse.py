@@ -15,9 +15,10 @@ on a cycle. Its curve in two parameters (TI-C) is continued with
 
 equilibria, u = (x, Re v, Im v, omega, alpha1, alpha2):
     g(x, p) = 0,   (Dg(x, p) + S_L(p) - i omega) v = 0,   conj(c) . v = 1  (complex);
-cycles: the NS-C system of `cycle_curves` with the variational matrix shifted by
-S_L: a multiplier e^{i theta} of mode L (theta = 0 or pi when it is real; for
-complex L the real form couples the real and imaginary parts a, b of the mode).
+cycles: the rotation system of `cycle_curves.RotationCurveProblem` (the earlier
+NS-C system) with the variational matrix shifted by S_L: a multiplier
+e^{i theta} of mode L (theta = 0 or pi when it is real; for complex L the real
+form couples the real and imaginary parts a, b of the mode).
 
 Both systems are regular wherever the critical eigenvalue (multiplier) is
 simple, whatever its kind (real or complex), so one system serves all of them.
@@ -33,7 +34,8 @@ import sympy as sp
 from .. import symbolic
 from ..errors import ParameterError
 from .curves import _TwoParameterProblem
-from .cycle_curves import TorusCurveProblem
+from .cycle_curves import RotationCurveProblem
+from .floquet import floquet_multipliers
 
 
 class ModeShift:
@@ -86,17 +88,11 @@ def shifted_blocks(disc, period: float, S) -> np.ndarray:
 def mode_multipliers(cycle_problem, u, shift: ModeShift) -> np.ndarray:
     """Floquet multipliers of xi' = T (Dg(x(t)) + S_L) xi on the collocation mesh of
     a CycleProblem of the homogeneous system at u = (x, T, alpha)."""
-    from .collocation import floquet_multipliers, transfer_matrices
-
     disc = cycle_problem.disc
     _, blocks, _, _ = cycle_problem._system(u)
     S = shift.matrix(cycle_problem.parameters_at(u))
     total = blocks + shifted_blocks(disc, float(u[-2]), S)
-    if shift.is_real:
-        G = np.empty((disc.ntst, disc.n, disc.n))
-        cycle_problem.kernels.condensed_transfer(np.ascontiguousarray(total), G)
-        return floquet_multipliers(G)
-    return floquet_multipliers(transfer_matrices(total, disc.n))
+    return floquet_multipliers(total, cycle_problem.kernels)
 
 
 def mode_eigenvalues(equilibrium_problem, u, shift: ModeShift) -> np.ndarray:
@@ -165,10 +161,10 @@ class TransverseEquilibriumProblem(_TwoParameterProblem):
         return {"eigenvalues": sorted_eigenvalues(self._A(x, p)), "omega": omega}
 
 
-class TransverseCycleProblem(TorusCurveProblem):
-    """TI-C of a cycle: the NS-C system whose variational equation carries the
-    mode's shift, v' = T (Dg + S_L) v with v = a + i b; for complex L
-    (S_L = S_r + i S_i) the real form couples a and b:
+class TransverseCycleProblem(RotationCurveProblem):
+    """TI-C of a cycle: the rotation system of ``cycle_curves.RotationCurveProblem``
+    whose variational equation carries the mode's shift, v' = T (Dg + S_L) v with
+    v = a + i b; for complex L (S_L = S_r + i S_i) the real form couples a and b:
     a' = T ((Dg + S_r) a - S_i b),  b' = T ((Dg + S_r) b + S_i a)."""
 
     def __init__(self, compiled, base, free_indices, disc, x_ref, a_ref, b_ref, shift: ModeShift):

@@ -116,7 +116,7 @@ def condensed_transfer(blocks, G):
     """G[j]: xi(tau_{j+1}) = G[j] xi(tau_j) from interval j's collocation blocks
     (NTST, NCOL, n, NCOL + 1, n), by Gaussian elimination with partial pivoting
     of [B_interior B_end] against -B_start (the numpy reference is
-    bifurc.continuation.collocation.transfer_matrices)."""
+    bifurc.continuation.floquet.transfer_matrices)."""
     ntst, ncol, n = blocks.shape[0], blocks.shape[1], blocks.shape[2]
     size = ncol * n
     M = np.empty((size, size))

@@ -186,13 +186,15 @@ def test_find_cycle_rejects_a_damped_oscillation(hopf_normal_form):
     """Just below the Hopf point (mu = -0.002) there is no cycle, but the focus is
     so weakly damped that the simulation still oscillates: Newton then converges
     to the constant orbit x = 0, which must not be returned as a cycle."""
-    with pytest.raises(bf.ParameterError, match="converged to an equilibrium"):
+    with pytest.raises(bf.ParameterError, match="settles on a stable equilibrium"):
         find_cycle(hopf_normal_form, {"mu": -0.002}, guess=[0.5, 0.0], transient=100)
 
 
 def test_period_blow_up_near_homoclinic_stops_with_message():
     """Bogdanov-Takens normal form: the cycles born at the Hopf point b1 = 0
-    (b2 = -1) end in a homoclinic orbit, where the period diverges."""
+    (b2 = -1) end in a homoclinic orbit, where the period diverges; the family
+    ends with the status "homoclinic" and a HOM point at the saddle (the
+    estimate is checked against shooting in test_cycle_ends.py)."""
     model = model_from("bt_nf", {"x": 0.0, "y": 0.0}, {"x": "y", "y": "b1 + b2*x + x**2 - x*y"},
                        {"b1": -0.1, "b2": -1.0})
     eq = continue_equilibria(model, free="b1", bounds=(-0.5, 0.5),
@@ -201,10 +203,15 @@ def test_period_blow_up_near_homoclinic_stops_with_message():
                              max_period=100.0,
                              options=ContinuationOptions(step_size=0.01, max_step_size=0.2,
                                                          max_points=600))
-    assert branch.ends[-1]["status"] == "period", branch.ends
-    assert "homoclinic" in branch.ends[-1]["message"]
-    assert branch.extra["period"].max() > 100.0
-    assert len(branch) > 5
+    assert branch.ends[-1]["status"] == "homoclinic", branch.ends
+    assert "homoclinic orbit to the saddle" in branch.ends[-1]["message"]
+    hom = branch.special_points[-1]
+    assert hom.kind == "HOM" and hom.index == len(branch) - 1
+    saddle = np.array(hom.data["equilibrium"])
+    x = saddle[0]  # an equilibrium of the model, with a real pair of opposite signs
+    b1 = hom.parameters["b1"]
+    assert abs(b1 - x + x**2) < 1e-9 and saddle[1] == pytest.approx(0.0, abs=1e-12)
+    assert branch.extra["period"][-1] > 2.5 * branch.extra["period"][0]
 
 
 def test_branch_point_of_cycles_on_request():
