@@ -105,7 +105,6 @@ def cycle_msf(node, orbit, L_values, *, homogeneous=None):
     problem = CycleProblem(compile_model(homogeneous), p_hom, 0, disc, x, adapt_mesh=False)
     u = np.concatenate([x, [orbit.period, p_hom[0]]])
     _, blocks, _, _ = problem._system(u)
-    kernels = compile_model(homogeneous).kernels
     # blocks for mode L: the homogeneous Jacobian A + eps H shifted by eps (L - 1) H
     shift = shifted_blocks(disc, orbit.period, eps * H)
     L_values = np.atleast_1d(np.asarray(L_values))
@@ -122,7 +121,7 @@ def cycle_msf(node, orbit, L_values, *, homogeneous=None):
         if np.iscomplexobj(L) and L.imag != 0:  # a directed connectome's complex mode
             mu = floquet_multipliers(blocks + (L - 1.0) * shift)
         else:
-            mu = floquet_multipliers(blocks + (L.real - 1.0) * shift, kernels)
+            mu = floquet_multipliers(blocks + (L.real - 1.0) * shift)
         multipliers[i] = mu
         candidates = np.delete(mu, trivial_index(mu)) if abs(L - 1.0) < 1e-12 else mu
         exponents[i] = math.log(np.abs(candidates).max()) / orbit.period

@@ -160,7 +160,7 @@ class _CycleMultipliers:
         key = u.tobytes()
         if getattr(self, "_mu_key", None) != key:
             _, bxx, *_ = self._blocks(u)
-            self._mu_key, self._mu = key, floquet_multipliers(bxx, self.kernels)
+            self._mu_key, self._mu = key, floquet_multipliers(bxx)
         return self._mu
 
     def trusted(self, u) -> bool:

@@ -190,7 +190,7 @@ class CycleProblem(SparseBorderedProblem):
             if len(self._multipliers) > 16:
                 self._multipliers.clear()
             _, blocks, _, _ = self._system(u)
-            self._multipliers[key] = floquet_multipliers(blocks, self.kernels)
+            self._multipliers[key] = floquet_multipliers(blocks)
         return self._multipliers[key]
 
     def trusted(self, u) -> bool:

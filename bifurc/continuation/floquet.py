@@ -37,6 +37,9 @@ test function where it exceeds ``TRIVIAL_TOLERANCE``.
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numba as nb
 import numpy as np
 
@@ -44,13 +47,65 @@ import numpy as np
 #: stability built on them) are trusted by default
 TRIVIAL_TOLERANCE = 1e-6
 
-#: sweeps of the orthogonal iteration at most; multipliers whose moduli differ
-#: by less than a factor of about 1.7 may stay in one block (their product is
-#: then formed, which is harmless at that ratio)
+#: sweeps of the orthogonal iteration at most
 MAX_SWEEPS = 60
-#: sweeps at least before blocks that have not split are accepted as blocks
-#: (a ratio of moduli below about 0.2 splits within them)
-MIN_SWEEPS = 20
+#: multipliers whose moduli lie within this ratio of each other may stay in one
+#: block (their product is then formed, which is harmless at that ratio); the
+#: iteration waits for the others to split
+BLOCK_RATIO = 0.1
+
+
+@nb.njit(cache=True, nogil=True)
+def _condense(blocks, G):
+    """G[j]: xi(tau_{j+1}) = G[j] xi(tau_j) from interval j's collocation blocks
+    (NTST, NCOL, n, NCOL + 1, n), real or complex: Gaussian elimination with
+    partial pivoting of [B_interior B_end] against -B_start, and back
+    substitution for the end point only (the numpy reference is
+    ``transfer_matrices``)."""
+    ntst, ncol, n = blocks.shape[0], blocks.shape[1], blocks.shape[2]
+    size = ncol * n
+    M = np.empty((size, size), dtype=blocks.dtype)
+    R = np.empty((size, n), dtype=blocks.dtype)
+    X = np.empty((size, n), dtype=blocks.dtype)
+    for j in range(ntst):
+        for c in range(ncol):
+            for i in range(n):
+                row = c * n + i
+                for k in range(n):
+                    R[row, k] = -blocks[j, c, i, 0, k]
+                for l in range(1, ncol + 1):
+                    for k in range(n):
+                        M[row, (l - 1) * n + k] = blocks[j, c, i, l, k]
+        for col in range(size):
+            pivot = col
+            best = abs(M[col, col])
+            for r in range(col + 1, size):
+                if abs(M[r, col]) > best:
+                    best = abs(M[r, col])
+                    pivot = r
+            if pivot != col:
+                for k in range(size):
+                    M[col, k], M[pivot, k] = M[pivot, k], M[col, k]
+                for k in range(n):
+                    R[col, k], R[pivot, k] = R[pivot, k], R[col, k]
+            inverse = 1.0 / M[col, col]
+            for r in range(col + 1, size):
+                factor = M[r, col] * inverse
+                if factor != 0.0:
+                    for k in range(col, size):
+                        M[r, k] -= factor * M[col, k]
+                    for k in range(n):
+                        R[r, k] -= factor * R[col, k]
+        # the last n unknowns (xi at tau_{j+1}) depend on no earlier one
+        for r in range(size - 1, size - n - 1, -1):
+            for k in range(n):
+                acc = R[r, k]
+                for m in range(r + 1, size):
+                    acc -= M[r, m] * X[m, k]
+                X[r, k] = acc / M[r, r]
+        for i in range(n):
+            for k in range(n):
+                G[j, i, k] = X[size - n + i, k]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -109,21 +164,31 @@ def _householder_qr(Y, Q, R):
 
 
 @nb.njit(cache=True, nogil=True)
-def _sweeps(G, Q0, max_sweeps, min_sweeps, tolerance, R_all, S):
-    """Orthogonal iteration around the cycle. On return R_all[j] are the
-    triangular factors of the last sweep, S = Q_0^H Q_N, and the number of
-    sweeps made is returned. Stops once every split point that can be
-    resolved is: S block upper triangular with 1x1 blocks, or unchanged
-    partition for a few sweeps after a minimum number of sweeps."""
+def _sweeps(G, Q, max_sweeps, tolerance, block_ratio, R_all, S, growth):
+    """Orthogonal iteration around the cycle, in place on Q. On return R_all[j]
+    are the triangular factors of the last sweep, S = Q_0^H Q_N and growth[i]
+    = sum_j log R_j[i, i]; returns the number of sweeps made.
+
+    After each sweep (from the third on) every split point p either has
+    converged (S[p:, :p] below ``tolerance``) or is left as part of a block
+    when the moduli on either side are within ``block_ratio`` of each other
+    (estimated over the last two sweeps: a rotating pair shares its growth
+    between its columns unevenly from one sweep to the next); the iteration
+    stops when nothing is left to wait for."""
     N, n = G.shape[0], G.shape[1]
-    Q = Q0.copy()
     Y = np.empty((n, n), dtype=G.dtype)
     Qn = np.empty((n, n), dtype=G.dtype)
-    previous_splits = -1
-    stable_count = 0
+    start = np.empty((n, n), dtype=G.dtype)
+    previous = np.zeros(n)
     sweep = 0
+    log_ratio = np.log(block_ratio)
     for sweep in range(1, max_sweeps + 1):
-        start = Q.copy()
+        for a in range(n):
+            for b in range(n):
+                start[a, b] = Q[a, b]
+        for i in range(n):
+            previous[i] = growth[i]
+            growth[i] = 0.0
         for j in range(N):
             for a in range(n):
                 for b in range(n):
@@ -133,6 +198,7 @@ def _sweeps(G, Q0, max_sweeps, min_sweeps, tolerance, R_all, S):
                     Y[a, b] = acc
             _householder_qr(Y, Qn, R_all[j])
             for a in range(n):
+                growth[a] += np.log(max(abs(R_all[j, a, a]), 1e-300))
                 for b in range(n):
                     Q[a, b] = Qn[a, b]
         for a in range(n):
@@ -141,60 +207,133 @@ def _sweeps(G, Q0, max_sweeps, min_sweeps, tolerance, R_all, S):
                 for k in range(n):
                     acc += np.conj(start[k, a]) * Q[k, b]
                 S[a, b] = acc
-        splits = 0
+        if sweep < 2:
+            continue
+        waiting = False
         for p in range(1, n):
             worst = 0.0
             for a in range(p, n):
                 for b in range(p):
                     worst = max(worst, abs(S[a, b]))
             if worst <= tolerance:
-                splits += 1
-        if splits == n - 1:
-            break
-        if splits == previous_splits:
-            stable_count += 1
-        else:
-            stable_count = 0
-        previous_splits = splits
-        if sweep >= min_sweeps and stable_count >= 8:
+                continue
+            gap = (growth[p] + previous[p]) - (growth[p - 1] + previous[p - 1])
+            if gap < 2 * log_ratio:  # far apart: it will split, wait for it
+                waiting = True
+                break
+        if not waiting:
             break
     return sweep
+
+
+@nb.njit(cache=True, nogil=True)
+def _block_product(R_all, S, lo, hi, product):
+    """S_bb prod_j R_j[b, b] for the diagonal block b = lo:hi, into ``product``
+    (scaled to largest entry 1); returns the log of the scale."""
+    m = hi - lo
+    N = R_all.shape[0]
+    for a in range(m):
+        for b in range(m):
+            product[a, b] = 1.0 if a == b else 0.0
+    work = np.empty((m, m), dtype=R_all.dtype)
+    log_size = 0.0
+    for j in range(N):
+        size = 0.0
+        for a in range(m):
+            for b in range(m):
+                acc = 0.0 * R_all[0, 0, 0]
+                for k in range(m):
+                    acc += R_all[j, lo + a, lo + k] * product[k, b]
+                work[a, b] = acc
+                size = max(size, abs(acc))
+        if size == 0.0:
+            return -np.inf
+        for a in range(m):
+            for b in range(m):
+                product[a, b] = work[a, b] / size
+        log_size += np.log(size)
+    for a in range(m):
+        for b in range(m):
+            acc = 0.0 * R_all[0, 0, 0]
+            for k in range(m):
+                acc += S[lo + a, lo + k] * product[k, b]
+            work[a, b] = acc
+    for a in range(m):
+        for b in range(m):
+            product[a, b] = work[a, b]
+    return log_size
 
 
 def _blocks_of(S, tolerance):
     """Split points p (0 < p < n) where S[p:, :p] is negligible, as block bounds."""
     n = S.shape[0]
-    bounds = [0]
-    for p in range(1, n):
-        if np.abs(S[p:, :p]).max() <= tolerance:
-            bounds.append(p)
-    bounds.append(n)
+    magnitude = np.abs(S)
+    bounds = [0] + [p for p in range(1, n) if magnitude[p:, :p].max() <= tolerance] + [n]
     return list(zip(bounds[:-1], bounds[1:]))
 
 
-def _block_product(R_all, S, lo, hi):
-    """Eigenvalues of S_bb prod_j R_j[b, b] for the diagonal block b = lo:hi,
-    the product formed with a running scale (returned as log10 of it)."""
-    if hi - lo == 1:
-        diagonal = R_all[:, lo, lo]
-        with np.errstate(divide="ignore"):
-            magnitude = np.sum(np.log(np.abs(diagonal))) + np.log(abs(S[lo, lo]))
-        phase = np.prod(np.sign(diagonal)) * S[lo, lo] / abs(S[lo, lo])
-        return np.array([phase]), np.array([magnitude])
-    product = np.eye(hi - lo, dtype=R_all.dtype)
-    log_size = 0.0
-    for R in R_all:
-        product = R[lo:hi, lo:hi] @ product
-        size = np.abs(product).max()
-        if size == 0:
-            return np.zeros(hi - lo, dtype=complex), np.full(hi - lo, -np.inf)
-        product /= size
-        log_size += np.log(size)
-    values = np.linalg.eigvals(S[lo:hi, lo:hi] @ product)
-    with np.errstate(divide="ignore"):
-        magnitude = np.log(np.abs(values)) + log_size
-    phase = np.where(values != 0, values / np.where(values != 0, np.abs(values), 1.0), 1.0)
-    return phase, magnitude
+@functools.cache
+def _generic_start(n: int, is_complex: bool) -> np.ndarray:
+    """A fixed, generic orthogonal matrix (no direction is special)."""
+    q = np.linalg.qr(np.random.default_rng(12345).standard_normal((n, n)))[0]
+    return q.astype(complex) if is_complex else q
+
+
+@nb.njit(cache=True, nogil=True)
+def _scaled_product(G, M):
+    """M = G_{N-1} ... G_0 divided by a power of its size (no overflow)."""
+    N, n = G.shape[0], G.shape[1]
+    work = np.empty((n, n), dtype=G.dtype)
+    for a in range(n):
+        for b in range(n):
+            M[a, b] = 1.0 if a == b else 0.0
+    for j in range(N):
+        size = 0.0
+        for a in range(n):
+            for b in range(n):
+                acc = 0.0 * G[0, 0, 0]
+                for k in range(n):
+                    acc += G[j, a, k] * M[k, b]
+                work[a, b] = acc
+                size = max(size, abs(acc))
+        if size == 0.0 or not np.isfinite(size):
+            size = 1.0
+        for a in range(n):
+            for b in range(n):
+                M[a, b] = work[a, b] / size
+
+
+def _start(G, is_complex: bool) -> np.ndarray:
+    """Orthogonal Q_0 whose leading columns span the invariant subspaces of the
+    dominant eigenvalues of the (scaled) monodromy product: exact enough for
+    the multipliers that the product keeps, so the orthogonal iteration has
+    only the others to resolve; a generic start where the product fails."""
+    n = G.shape[1]
+    M = np.empty((n, n), dtype=G.dtype)
+    _scaled_product(G, M)
+    try:
+        values, vectors = np.linalg.eig(M)
+    except np.linalg.LinAlgError:
+        return _generic_start(n, is_complex).copy()
+    if not (np.all(np.isfinite(values)) and np.all(np.isfinite(vectors))):
+        return _generic_start(n, is_complex).copy()
+    order = np.argsort(-np.abs(values), kind="stable")
+    values, vectors = values[order], vectors[:, order]
+    if not is_complex:  # a complex pair spans the real plane of its real and imaginary parts
+        basis = np.empty((n, n))
+        k = 0
+        while k < n:
+            if abs(values[k].imag) > 0 and k + 1 < n:
+                basis[:, k], basis[:, k + 1] = vectors[:, k].real, vectors[:, k].imag
+                k += 2
+            else:
+                basis[:, k] = vectors[:, k].real
+                k += 1
+        vectors = basis
+    q, r = np.linalg.qr(vectors)
+    if np.min(np.abs(np.diag(r))) <= 1e-12 * max(np.abs(r).max(), 1e-300):  # a defective basis
+        q, _ = np.linalg.qr(vectors + 1e-8 * _generic_start(n, is_complex))
+    return np.ascontiguousarray(q.astype(G.dtype))
 
 
 def floquet_from_transfer(G) -> np.ndarray:
@@ -205,25 +344,35 @@ def floquet_from_transfer(G) -> np.ndarray:
     if not np.all(np.isfinite(G)):
         raise FloatingPointError("non-finite transfer matrices")
     N, n = G.shape[0], G.shape[1]
-    dtype = np.complex128 if np.iscomplexobj(G) else np.float64
+    is_complex = np.iscomplexobj(G)
+    dtype = np.complex128 if is_complex else np.float64
     G = G.astype(dtype, copy=False)
-    # a fixed, generic start (no direction of the multipliers is special)
-    start = np.linalg.qr(np.random.default_rng(12345).standard_normal((n, n)))[0].astype(dtype)
+    Q = _start(G, is_complex)
     R_all = np.empty((N, n, n), dtype=dtype)
     S = np.empty((n, n), dtype=dtype)
+    growth = np.zeros(n)
     tolerance = 64 * np.finfo(float).eps * n
-    _sweeps(G, start, MAX_SWEEPS, MIN_SWEEPS, tolerance, R_all, S)
-    phases, magnitudes = [], []
+    _sweeps(G, Q, MAX_SWEEPS, tolerance, BLOCK_RATIO, R_all, S, growth)
+    magnitudes = np.empty(n)
+    phases = np.empty(n, dtype=complex)
+    product = np.empty((n, n), dtype=dtype)
+    tiny = np.finfo(float).tiny
     for lo, hi in _blocks_of(S, tolerance):
-        phase, magnitude = _block_product(R_all, S, lo, hi)
-        phases.append(phase)
-        magnitudes.append(magnitude)
-    phase, magnitude = np.concatenate(phases), np.concatenate(magnitudes)
-    with np.errstate(over="ignore", under="ignore"):
-        mu = phase * np.exp(magnitude)
-    order = np.argsort(-magnitude, kind="stable")
-    mu = np.asarray(mu, dtype=complex)[order]
-    if dtype == np.float64:
+        log_size = _block_product(R_all, S, lo, hi, product)
+        if hi - lo == 1:
+            value = complex(product[0, 0])
+            magnitudes[lo] = math.log(max(abs(value), tiny)) + log_size
+            phases[lo] = value / abs(value) if value != 0 else 1.0
+            continue
+        values = np.linalg.eigvals(product[:hi - lo, :hi - lo])
+        size = np.maximum(np.abs(values), tiny)
+        magnitudes[lo:hi] = np.log(size) + log_size
+        phases[lo:hi] = values / size
+    order = np.argsort(-magnitudes, kind="stable")
+    magnitudes, phases = magnitudes[order], phases[order]
+    mu = phases * np.exp(np.minimum(magnitudes, 709.0))
+    mu[magnitudes > 709.0] = np.inf
+    if not is_complex:
         mu = _conjugate_pairs(mu)
     return mu
 
@@ -237,17 +386,13 @@ def _conjugate_pairs(mu):
     return mu
 
 
-def floquet_multipliers(blocks, kernels=None) -> np.ndarray:
+def floquet_multipliers(blocks) -> np.ndarray:
     """Floquet multipliers of the collocated variational equation with
-    ``blocks`` (NTST, NCOL, n, NCOL + 1, n), sorted by decreasing modulus.
-    ``kernels``: a compiled model's kernels (their ``condensed_transfer`` is
-    used for real blocks)."""
-    if kernels is not None and not np.iscomplexobj(blocks):
-        ntst, n = blocks.shape[0], blocks.shape[2]
-        G = np.empty((ntst, n, n))
-        kernels.condensed_transfer(np.ascontiguousarray(blocks), G)
-    else:
-        G = transfer_matrices(blocks, blocks.shape[2])
+    ``blocks`` (NTST, NCOL, n, NCOL + 1, n), real or complex, sorted by
+    decreasing modulus."""
+    blocks = np.ascontiguousarray(blocks)
+    G = np.empty((blocks.shape[0], blocks.shape[2], blocks.shape[2]), dtype=blocks.dtype)
+    _condense(blocks, G)
     return floquet_from_transfer(G)
 
 
@@ -288,8 +433,8 @@ def nontrivial(multipliers) -> np.ndarray:
 
 def transfer_matrices(blocks, n: int):
     """G_j with xi(tau_{j+1}) = G_j xi(tau_j), from the collocation blocks of shape
-    (NTST, NCOL, n, NCOL + 1, n) (interval condensation; numpy reference of the
-    compiled ``condensed_transfer``)."""
+    (NTST, NCOL, n, NCOL + 1, n) (interval condensation; the numpy reference of
+    ``_condense``)."""
     ntst, ncol = blocks.shape[0], blocks.shape[1]
     square = blocks.reshape(ntst, ncol * n, (ncol + 1) * n)
     start, rest = square[:, :, :n], square[:, :, n:]

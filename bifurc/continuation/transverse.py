@@ -92,7 +92,7 @@ def mode_multipliers(cycle_problem, u, shift: ModeShift) -> np.ndarray:
     _, blocks, _, _ = cycle_problem._system(u)
     S = shift.matrix(cycle_problem.parameters_at(u))
     total = blocks + shifted_blocks(disc, float(u[-2]), S)
-    return floquet_multipliers(total, cycle_problem.kernels)
+    return floquet_multipliers(total)
 
 
 def mode_eigenvalues(equilibrium_problem, u, shift: ModeShift) -> np.ndarray:
