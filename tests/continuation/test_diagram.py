@@ -56,3 +56,68 @@ z2 = "0.5*z1 + a*z2 + b*(y*z1 - x*z2) - z2*(z1**2 + z2**2)"
                  "20", "--out", str(tmp_path / "out"), "--quiet"]) == 0
     branches = bf.load_branches(tmp_path / "out")
     assert [b.kind for b in branches] == ["EP-C", "LC-C", "LC-C"]
+
+
+def ei_unstable_manifold_falls_low(eta_e):
+    """Shooting, independent of collocation: from the saddle of the bistable
+    E/I node (J_ee = 30), the upper branch of its one-dimensional unstable
+    manifold ends on the low-activity state on one side of the homoclinic
+    orbit and on the high-activity one on the other side."""
+    from scipy.integrate import solve_ivp
+
+    from bifurc.codegen import compile_model
+    from bifurc.continuation.equilibria import newton_equilibrium
+    ei = bf.load_model("ei")
+    compiled = compile_model(ei)
+    p = ei.parameters(J_ee=30, eta_e=eta_e).values
+    saddle, converged, _ = newton_equilibrium(compiled, p, np.array(
+        [0.0559, -0.285, 0.0559, 0.0397, -0.40, 0.0397]))
+    assert converged
+    values, vectors = np.linalg.eig(compiled.jacobian(saddle, p))
+    unstable = vectors[:, np.argmax(values.real)].real
+    unstable = unstable if unstable[0] > 0 else -unstable
+    run = solve_ivp(lambda _, x: compiled.vector_field(x, p), (0, 600),
+                    saddle + 1e-9 * unstable / np.linalg.norm(unstable), rtol=1e-12, atol=1e-14)
+    return run.y[0, -1] < 0.03
+
+
+def test_auto_diagram_of_the_bistable_ping_node():
+    """`bifurc diagram ei --free eta_e --range -10 30 --auto --set J_ee=30
+    --set eta_e=-10` used to report 188 NS and 46 PD points (noise of lost
+    multipliers near a homoclinic orbit), 46 failed one-point branches, and
+    take minutes. Now: the equilibria, the unstable cycles of the subcritical
+    H1, which end on a homoclinic orbit whose estimated parameter agrees with
+    shooting, and no cycle bifurcation that the multipliers cannot vouch for."""
+    ei = bf.load_model("ei")
+    branches = bf.bifurcation_diagram(ei, ei.parameters(J_ee=30, eta_e=-10), "eta_e", (-10, 30),
+                                      depth=3, follow=("BP", "H", "PD"))
+    assert [b.kind for b in branches] == ["EP-C", "LC-C"]
+    cycles = branches[1]
+    assert not {p.kind for p in cycles.special_points} & {"PD", "NS"}, cycles.summary()
+    for branch in branches[1:]:
+        for point in branch.special_points:
+            if point.kind in ("LPC", "PD", "NS"):
+                assert branch.extra["trivial_error"][point.index] <= 1e-6
+    assert cycles.ends[-1]["status"] == "homoclinic"
+    hom = cycles.special_points[-1]
+    assert hom.kind == "HOM" and hom.data["equilibrium_kind"] == "saddle"
+    estimate, uncertainty = hom.data["estimate"], hom.data["uncertainty"]
+    # bracket the shooting reference as tightly as the claim needs
+    low, high = estimate - uncertainty, estimate + uncertainty
+    assert ei_unstable_manifold_falls_low(low) and not ei_unstable_manifold_falls_low(high)
+    assert uncertainty < 0.05
+
+
+def test_a_branch_that_cannot_start_is_reported_once_not_drawn():
+    """At a degenerate Hopf point (l1 = 0: r' = r (mu - r^4)) no cycle family can
+    be started from the first-order approximation: the diagram keeps the
+    equilibria and says why, once, on their branch."""
+    degenerate = bf.Model.from_spec({
+        "name": "bautin0_diagram", "states": {"x": 0.0, "y": 0.0}, "parameters": {"mu": -0.5},
+        "equations": {"x": "mu*x - y - x*(x**2 + y**2)**2",
+                      "y": "x + mu*y - y*(x**2 + y**2)**2"}})
+    branches = bf.bifurcation_diagram(degenerate, None, "mu", (-1, 1), depth=2, follow=("H",),
+                                      start=np.zeros(2), ntst=20)
+    assert [b.kind for b in branches] == ["EP-C"]
+    (warning,) = branches[0].warnings
+    assert warning.startswith("no branch started from H1: ") and "degenerate" in warning
