@@ -820,7 +820,8 @@ def equilibrium_branch_auto(model: Model, parameters, free: str, bounds, options
     from .codegen import compile_model, parameter_vector
     from .continuation import ContinuationOptions
     from .continuation.branch import Branch, SpecialPoint
-    from .continuation.equilibria import EquilibriumProblem, find_equilibrium, sorted_eigenvalues
+    from .continuation.equilibria import (EquilibriumProblem, domain_flags, find_equilibrium,
+                                          sorted_eigenvalues)
 
     options = options or ContinuationOptions()
     base = parameter_vector(model, parameters)
@@ -849,10 +850,13 @@ def equilibrium_branch_auto(model: Model, parameters, free: str, bounds, options
                                      np.asarray(raw["state"], float),
                                      eigenvalues[int(raw["index"])], verdict[1], model.name,
                                      "EP-C", (free,)))
+    states = np.asarray(points["state"], float)
+    # AUTO-07p knows no domain: its points outside the model's domain are flagged
+    in_domain, warnings = domain_flags(model, states)
     return Branch(kind="EP-C", model=model.name, free=(free,), state_names=model.state_names,
                   parameters=dict(zip(model.parameter_names, base.tolist())),
                   values=np.asarray(points["par"], float).reshape(-1, 1),
-                  states=np.asarray(points["state"], float), eigenvalues=eigenvalues,
+                  states=states, eigenvalues=eigenvalues, in_domain=in_domain, warnings=warnings,
                   stable=np.all(eigenvalues.real < 0, axis=1), special_points=specials,
                   ends=[{"direction": "auto07p", "status": "completed",
                          "message": "; ".join(result.get("warnings", [])) or "AUTO-07p run"}],

@@ -203,7 +203,9 @@ def command_diagram(args) -> int:
         branches = bifurcation_diagram(model, model.parameters(**overrides), args.free,
                                        (lower, upper), depth=depth, follow=tuple(follow),
                                        options=options, cycle_options=options,
-                                       ntst=args.ntst, ncol=args.ncol, progress=not args.quiet)
+                                       ntst=args.ntst, ncol=args.ncol,
+                                       allow_outside_domain=args.allow_outside_domain,
+                                       progress=not args.quiet)
     out = Path(args.out)
     files = list(save_branches(branches, out))
     y = args.y or model.state_names[0]
@@ -573,6 +575,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--engine", choices=("bifurc", "auto07p"), default="bifurc",
                      help="continuation engine (auto07p needs the Debian package auto-07p)")
     sub.add_argument("--no-switch", action="store_true", help="do not follow branches at BPs")
+    sub.add_argument("--allow-outside-domain", action="store_true",
+                     help="continue branches outside the model's physical domain (flagged, drawn "
+                          "grey) instead of stopping where they leave it")
     sub.add_argument("--cycles", action="store_true",
                      help="also continue the limit cycles born at every Hopf point (LC-C), with "
                           "Floquet multipliers, LPC, PD and NS; draws DIR/frequency.png")

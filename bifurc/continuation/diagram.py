@@ -5,6 +5,8 @@ period doubling, recursively up to a depth, within the parameter bounds."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..errors import BifurcError
 from ..model_files import load_model
 from .core import ContinuationOptions
@@ -12,11 +14,26 @@ from .cycles import continue_cycles
 from .equilibria import continue_equilibria
 
 
+@dataclass(frozen=True)
+class _Settings:
+    """What every branch of one diagram shares."""
+
+    free: str
+    bounds: tuple
+    options: ContinuationOptions | None
+    cycle_options: ContinuationOptions | None
+    ntst: int
+    ncol: int
+    allow_outside_domain: bool
+    progress: bool
+
+
 def bifurcation_diagram(model, parameters=None, free: str | None = None, bounds=None, *,
                         depth: int = 2, follow=("BP", "H", "PD"), start=None,
                         options: ContinuationOptions | None = None,
                         cycle_options: ContinuationOptions | None = None, ntst: int = 50,
-                        ncol: int = 4, progress: bool = False) -> list:
+                        ncol: int = 4, allow_outside_domain: bool = False,
+                        progress: bool = False) -> list:
     """All branches reachable from the equilibrium branch through ``start``.
 
     depth 0: the equilibrium branch; each further level follows, from every
@@ -27,12 +44,14 @@ def bifurcation_diagram(model, parameters=None, free: str | None = None, bounds=
     Returns the list of Branch objects (equilibria first, in discovery order).
     A branch that cannot be started from a point (the switch fails, or the
     new branch has a single point) is not returned; the point's branch
-    carries a warning that says why, once.
+    carries a warning that says why, once. ``allow_outside_domain`` is passed
+    to every continuation (see ``continue_equilibria``).
     """
     model = load_model(model)
     first = continue_equilibria(model, parameters, free, bounds, start=start, options=options,
-                                progress=progress)
-    lower, upper = first.options["bounds"]
+                                allow_outside_domain=allow_outside_domain, progress=progress)
+    settings = _Settings(free, tuple(first.options["bounds"]), options, cycle_options, ntst,
+                         ncol, allow_outside_domain, progress)
     branches, frontier = [first], [first]
     reached = []  # parameter values at which a cycle family ended on a Hopf point
     for _ in range(depth):
@@ -40,8 +59,7 @@ def bifurcation_diagram(model, parameters=None, free: str | None = None, bounds=
         for branch in frontier:
             for point in [p for p in branch.special_points if p.kind in follow]:
                 try:
-                    new = _follow(model, point, free, (lower, upper), reached, options,
-                                  cycle_options, ntst, ncol, progress)
+                    new = _follow(model, point, settings, reached)
                 except BifurcError as error:
                     branch.warnings.append(f"no branch started from {point.label}: {error}")
                     continue
@@ -57,18 +75,23 @@ def bifurcation_diagram(model, parameters=None, free: str | None = None, bounds=
     return branches
 
 
-def _follow(model, point, free, bounds, reached, options, cycle_options, ntst, ncol, progress):
+def _follow(model, point, settings: _Settings, reached):
+    free, bounds = settings.free, settings.bounds
     if point.kind == "BP" and point.branch_kind == "EP-C":
-        return continue_equilibria(model, None, free, bounds, start=point, options=options,
-                                   progress=progress)
+        return continue_equilibria(model, None, free, bounds, start=point,
+                                   options=settings.options,
+                                   allow_outside_domain=settings.allow_outside_domain,
+                                   progress=settings.progress)
     if point.kind not in ("H", "PD"):
         return None
     value = point.parameters[free]
     if point.kind == "H" and any(abs(value - r) <= 1e-3 * (bounds[1] - bounds[0])
                                  for r in reached):
         return None  # this family was traced from its other Hopf point
-    branch = continue_cycles(model, point, free, bounds, ntst=ntst, ncol=ncol,
-                             options=cycle_options, progress=progress)
+    branch = continue_cycles(model, point, free, bounds, ntst=settings.ntst, ncol=settings.ncol,
+                             options=settings.cycle_options,
+                             allow_outside_domain=settings.allow_outside_domain,
+                             progress=settings.progress)
     if branch.ends and branch.ends[-1]["status"] == "hopf":
         reached.append(float(branch.values[-1, 0]))
     return branch

@@ -139,3 +139,21 @@ def test_cycles_stop_at_the_first_orbit_that_leaves_the_domain():
     figure = bf.plot.diagram([eq, cycles], "x", hopf)
     labels = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
     assert "outside the domain" in labels
+
+
+def test_cli_stops_at_the_domain_unless_asked(tmp_path, capsys):
+    from bifurc.cli import main
+    path = tmp_path / "line.toml"
+    path.write_text('name = "line_cli"\n[states]\nx = { initial = 1.0, domain = [0, inf] }\n'
+                    '[parameters]\na = 1.0\n[equations]\nx = "a - x"\n')
+    assert main(["diagram", str(path), "--free", "a", "--range", "-1", "2",
+                 "--out", str(tmp_path / "stop"), "--quiet"]) == 0
+    (stopped,) = bf.load_branches(tmp_path / "stop")
+    assert stopped.values[:, 0].min() == pytest.approx(0.0, abs=1e-12)
+    assert "left the physical domain (x >= 0)" in capsys.readouterr().out
+    assert main(["diagram", str(path), "--free", "a", "--range", "-1", "2",
+                 "--allow-outside-domain", "--out", str(tmp_path / "go"), "--quiet"]) == 0
+    (through,) = bf.load_branches(tmp_path / "go")
+    assert through.values[:, 0].min() == pytest.approx(-1.0)
+    np.testing.assert_array_equal(through.in_domain, through.states[:, 0] >= -1e-12)
+    assert "outside the model's physical domain" in capsys.readouterr().out
