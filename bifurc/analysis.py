@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import signal
+
+from .model import PER_SECOND
 
 
 def oscillation_frequency(time, series, discard: float = 0.5) -> float:
@@ -46,13 +50,16 @@ def power_spectrum(time, series, nperseg: int | None = None):
 
 def summarise(trajectory, discard: float = 0.5) -> dict:
     """Per recorded state: min, max and mean over the last part of the run, and
-    the oscillation frequency in Hz (time in ms) of node 0."""
+    the oscillation frequency in Hz of node 0 (the time unit from the
+    trajectory's metadata, ``time_unit``, ms when absent; NaN for a unit other
+    than ms or s)."""
+    per_second = PER_SECOND.get(trajectory.metadata.get("time_unit", "ms"), math.nan)
     keep = trajectory.time >= discard * trajectory.time[-1]
     result = {}
     for name in trajectory.state_names:
         x = trajectory[name][keep]
         result[name] = {"min": float(x.min()), "max": float(x.max()), "mean": float(x.mean()),
-                        "frequency_hz": 1000.0 * oscillation_frequency(
+                        "frequency_hz": per_second * oscillation_frequency(
                             trajectory.time, trajectory[name][:, 0], discard)}
     return result
 

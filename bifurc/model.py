@@ -34,6 +34,10 @@ _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 _RESERVED = set(ALLOWED_FUNCTIONS) | set(ALLOWED_CONSTANTS) | {"t", "eps"}
 
+#: a model's time units per second, for frequencies in Hz (models in other time
+#: units get no ``frequency_hz``)
+PER_SECOND = {"ms": 1000.0, "s": 1.0}
+
 
 @dataclass(frozen=True)
 class State:

@@ -250,7 +250,7 @@ def _transverse_point(problem, u, shift, kind, mode, direction, model):
            "in_domain": problem.model.in_domain(point["profile"]),
            "extra": {**{key: point[key] for key in ("period", "trivial_error", "max", "min",
                                                      "mesh", "profile")},
-                     "frequency_hz": 1000.0 / u[-2]}}
+                     "frequency_hz": data.get("frequency_hz", math.nan)}}
     return row, data
 
 

@@ -123,15 +123,21 @@ def _label_points(ax):
                 break
         else:
             clusters.append([i])
+    # the axes' box on screen: labels stay inside it
+    box = ax.get_window_extent()
+    bottom, top = box.y0 * to_points, box.y1 * to_points
     placed = []
     for cluster in clusters:
         x, y = marks[cluster[0]][0], marks[cluster[0]][1]
         text = _merged_text([marks[i][2] for i in cluster])
-        # step the label up while it would sit on an earlier one
-        offset = 5
         here = screen[cluster[0]]
-        while any(abs(here[0] - p[0]) < 40 and abs(here[1] + offset - p[1]) < 9 for p in placed):
-            offset += 9
+        # above the point if free, else alternately below and further above
+        candidates = [5, -14, 14, -23, 23, -32, 32, -41, 41]
+        inside = [dy for dy in candidates if bottom + 2 <= here[1] + dy <= top - 10] or [5]
+        free = [dy for dy in inside
+                if not any(abs(here[0] - px) < 40 and abs(here[1] + dy - py) < 9
+                           for px, py in placed)]
+        offset = free[0] if free else inside[0]
         placed.append((here[0], here[1] + offset))
         ax.annotate(text, (x, y), textcoords="offset points", xytext=(5, offset), fontsize=8)
 

@@ -1,6 +1,13 @@
+import sys
+from pathlib import Path
+
 import pytest
 
 import bifurc as bf
+
+# the independent references (ei_reference.py, test_msf_oracles.py) are
+# imported by test files in subfolders too, whatever pytest's import mode
+sys.path.insert(0, str(Path(__file__).parent))
 
 #: A linear/quadratic test system with exact solutions in special cases:
 #:   w > 0, k = c = I = 0: rotation, x = cos(w t), y = sin(w t) from (1, 0);

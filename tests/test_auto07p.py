@@ -1,7 +1,10 @@
 """AUTO-07p as a second continuation engine (bifurc.auto07p).
 
-Skipped as a whole when AUTO-07p or its compilers are missing; the skip reason
-says how to install them. Each AUTO run takes well under a second (plus about
+The tests that run AUTO-07p or its compilers (marked ``needs_auto``) are
+skipped when they are missing; the skip reason says how to install them. The
+rest (parameter maps, constants files, parsers of AUTO's output files, the
+error when AUTO is unavailable, with the detection monkeypatched) is pure
+Python and always runs. Each AUTO run takes well under a second (plus about
 0.4 s to compile the equation file).
 
 Checks: the generated C file compiles warning-free and evaluates exactly what
@@ -23,8 +26,8 @@ import bifurc as bf
 from bifurc import auto07p
 
 AVAILABLE, REASON = auto07p.auto_available()
-if not AVAILABLE:
-    pytest.skip(f"AUTO-07p is not usable: {REASON}", allow_module_level=True)
+#: only for tests that really run AUTO-07p (or the compilers it names)
+needs_auto = pytest.mark.skipif(not AVAILABLE, reason=f"AUTO-07p is not usable: {REASON}")
 
 #: Every constant written to the constants file on every run.
 ALL_CONSTANTS = ["e", "unames", "parnames", "NDIM", "IPS", "IRS", "ILP", "ICP", "NTST", "NCOL",
@@ -91,6 +94,7 @@ def ei_run(ei):
 
 
 # --------------------------------------------------------------------------- mapping and files
+@needs_auto
 def test_available_reports_install_dir():
     assert AVAILABLE and "AUTO-07p" in REASON
 
@@ -114,6 +118,7 @@ def test_parameter_index_map_limit():
         auto07p.parameter_index_map(model_with(36))
 
 
+@needs_auto
 @pytest.mark.parametrize("name", ["qif", "qif_syn", "ei"])
 def test_equation_file_compiles_without_warnings(name, tmp_path):
     model = bf.load_model(name)
@@ -152,6 +157,7 @@ int main(void)
 """
 
 
+@needs_auto
 @pytest.mark.parametrize("name", ["qif", "ei"])
 def test_equation_file_evaluates_the_model(name, tmp_path):
     """f, df/du and df/dPAR from the C file equal bifurc's compiled kernels."""
@@ -213,17 +219,20 @@ def _top_level_assignments(line):
 
 
 # --------------------------------------------------------------------------- qif: exact folds
+@needs_auto
 def test_qif_finds_exactly_the_two_exact_folds(qif_run):
+    """AUTO's folds agree with the exact ones to 4e-11 (its 11 printed digits)."""
     folds = of_type(qif_run, "LP")
     assert len(folds) == 2, qif_run["special_points"]
     found = sorted(folds, key=lambda s: s["par"])
     for point, (eta, state) in zip(found, qif_folds()):
-        assert abs(point["par"] - eta) < 1e-7
-        np.testing.assert_allclose(point["state"], state, rtol=0, atol=1e-7)
+        assert abs(point["par"] - eta) < 1e-9
+        np.testing.assert_allclose(point["state"], state, rtol=0, atol=1e-9)
         assert point["parameters"][2] == pytest.approx(point["par"], abs=1e-9)
     assert not of_type(qif_run, "HB")  # the folds are the only bifurcations in [-15, 5]
 
 
+@needs_auto
 def test_qif_branch_covers_the_bounds(qif, qif_run):
     points = qif_run["points"]
     assert points["par"].min() <= -15.0 and points["par"].max() >= 5.0
@@ -253,6 +262,7 @@ def test_qif_branch_covers_the_bounds(qif, qif_run):
 
 
 # --------------------------------------------------------------------------- ei: Hopf points
+@needs_auto
 def test_ei_special_points_are_equilibria(ei, ei_run):
     cm = bf.compile_model(ei)
     kinds = [s["type"] for s in ei_run["special_points"]]
@@ -268,10 +278,11 @@ def test_ei_special_points_are_equilibria(ei, ei_run):
             eig = np.linalg.eigvals(cm.jacobian(point["state"], p))
             critical = eig[np.argmin(np.abs(eig.real))]
             assert abs(critical.imag) > 1e-3
-            assert abs(critical.real) < 1e-5 * abs(critical.imag)
+            assert abs(critical.real) < 1e-9 * abs(critical.imag)  # measured 2e-11
             assert np.sum(np.abs(eig.real) < 1e-5 * np.abs(eig.imag).max()) == 2  # one pair
 
 
+@needs_auto
 def test_ei_stability_changes_at_the_hopf_points(ei_run):
     points = ei_run["points"]
     hopf = sorted(s["par"] for s in of_type(ei_run, "HB"))
@@ -286,6 +297,7 @@ def test_ei_stability_changes_at_the_hopf_points(ei_run):
 
 
 # --------------------------------------------------------------------------- runs are independent
+@needs_auto
 def test_every_run_uses_its_own_constants(qif, tmp_path):
     p = qif.parameters(eta=-10.0)
     x0 = equilibrium(qif, p, [0.05, -3.0])
@@ -309,12 +321,14 @@ def test_every_run_uses_its_own_constants(qif, tmp_path):
 
 
 # --------------------------------------------------------------------------- errors
+@needs_auto
 def test_start_must_be_an_equilibrium(qif):
     with pytest.raises(ValueError, match="not an equilibrium"):
         auto07p.continue_equilibria_auto(qif, qif.parameters(eta=-10.0), [1.0, 1.0], "eta",
                                          (-15, 5))
 
 
+@needs_auto
 def test_bad_arguments(qif):
     p = qif.parameters(eta=-10.0)
     x0 = equilibrium(qif, p, [0.05, -3.0])
@@ -326,6 +340,7 @@ def test_bad_arguments(qif):
         auto07p.continue_equilibria_auto(qif, p, x0, "eta", (-15, 5), directions=(2,))
 
 
+@needs_auto
 def test_compile_failure_is_reported(qif, monkeypatch, tmp_path):
     monkeypatch.setattr(auto07p, "render_equation_file", lambda model: "this is not C;\n")
     p = qif.parameters(eta=-10.0)
@@ -334,6 +349,7 @@ def test_compile_failure_is_reported(qif, monkeypatch, tmp_path):
         auto07p.continue_equilibria_auto(qif, p, x0, "eta", (-15, 5), workdir=tmp_path)
 
 
+@needs_auto
 def test_auto_failure_is_reported(qif, monkeypatch, tmp_path):
     render = auto07p.render_constants
     monkeypatch.setattr(auto07p, "render_constants",
@@ -360,3 +376,104 @@ def test_fortran_numbers_with_three_digit_exponents():
     assert auto07p._to_float("1.2500000000-100") == 1.25e-100
     assert auto07p._to_float("-3.0000000000+120") == -3e120
     assert auto07p._to_float("1.0000000000E-002") == 0.01
+
+
+def test_unavailable_reasons_name_what_is_missing(monkeypatch, tmp_path):
+    """A fake AUTO installation ($AUTO_DIR, found first) whose cmds.make names a
+    C compiler that does not exist; then one whose C header is missing."""
+    fake = tmp_path / "auto-07p"
+    for folder in ("cmds", "lib", "include"):
+        (fake / folder).mkdir(parents=True)
+    (fake / "cmds" / "cmds.make").write_text(
+        "CC = no-such-compiler-bifurc -O2\nFC = gfortran\nSRC = $(AUTO_DIR)/src\n")
+    (fake / "lib" / "libauto_c.a").write_text("")
+    (fake / "lib" / "auto.o").write_text("")
+    (fake / "include" / "auto_f2c.h").write_text("")
+    monkeypatch.setenv("AUTO_DIR", str(fake))
+    auto07p._availability.cache_clear()
+    try:
+        assert auto07p.auto_directory() == fake
+        ok, reason = auto07p.auto_available()
+        assert not ok
+        assert "the compiler `no-such-compiler-bifurc` used by AUTO-07p (CC in" in reason
+        assert "apt-get install auto-07p gfortran" in reason
+        monkeypatch.setattr(auto07p, "_header_dir", lambda auto_dir: None)
+        auto07p._availability.cache_clear()
+        ok, reason = auto07p.auto_available()
+        assert not ok and "C header auto_f2c.h was not found" in reason
+    finally:
+        auto07p._availability.cache_clear()
+
+
+#: the start of a fort.7 of an AUTO-07p run on qif (tau = delta = 1, J = 15) in
+#: eta: a header row, the column names, the start (EP, stable), a regular point
+#: and the first fold (LP, unstable: positive point number)
+FORT7 = """\
+   0  -1.5000E+01  5.0000E+00 -1.0000+300  1.0000+300
+   0   EPSL= 1.0000E-10  EPSU = 1.0000E-10  EPSS = 1.0000E-08
+   0    PT  TY  LAB      eta              L2-NORM               r                  v
+   1    -1   9    1 -1.0000000000E+001  3.0404760368E+000  5.2353164418E-002 -3.0400252757E+000
+   1    -2   4    2 -9.9802873898E+000  3.0370997198E+000  5.2411399598E-002 -3.0366474529E+000
+   1    39   2   39 -3.3837258083E+000  7.3878423982E-001  2.2630738728E-001 -7.0326888134E-001
+"""
+
+#: the fort.8 records of the same run's start (EP, label 1) and fold (LP, label 39)
+FORT8 = """\
+     1     1     9     1     1     1       1     3       6    1    0   11    0    2    1    0
+      0.0000000000E+000  5.2353164418E-002 -3.0400252757E+000
+    3
+      9.8564792501E-001
+      2.9067643343E-003  1.6878897665E-001
+      1.0000000000E+000  1.0000000000E+000 -1.0000000000E+001  1.5000000000E+001  0.0000000000E+000  0.0000000000E+000  0.0000000000E+000
+      0.0000000000E+000  0.0000000000E+000  0.0000000000E+000  0.0000000000E+000
+     1    39     2    39     1     1       1     3       6    1    0   11    0    2    1    0
+      0.0000000000E+000  2.2630738728E-001 -7.0326888134E-001
+    3
+     -8.8365067662E-001
+      1.4340464356E-001  4.4564175780E-001
+      1.0000000000E+000  1.0000000000E+000 -3.3837258083E+000  1.5000000000E+001  0.0000000000E+000  0.0000000000E+000  0.0000000000E+000
+      0.0000000000E+000  0.0000000000E+000  0.0000000000E+000  0.0000000000E+000
+"""
+
+
+def test_parse_fort7(tmp_path):
+    """Rows of fort.7, checked against what the columns must satisfy: every qif
+    equilibrium has r v = -delta / (2 pi tau) = -1 / (2 pi) (docs/models.md),
+    and the L2-NORM column is sqrt(r^2 + v^2); AUTO prints 11 significant
+    digits, so both hold to ~1e-10 relative (tolerance 1e-9)."""
+    path = tmp_path / "fort.7"
+    path.write_text(FORT7)
+    rows = auto07p.parse_fort7(path)
+    assert [(r["branch"], r["point"], r["stable"], r["itp"], r["type"], r["label"])
+            for r in rows] == [(1, 1, True, 9, "EP", 1), (1, 2, True, 4, "RG", 2),
+                               (1, 39, False, 2, "LP", 39)]
+    assert auto07p.parse_fort7_columns(path) == ["eta", "L2-NORM", "r", "v"]
+    values = np.array([r["values"] for r in rows])
+    np.testing.assert_array_equal(values[:, 0], [-10.0, -9.9802873898, -3.3837258083])
+    eta, norm, r, v = values.T
+    np.testing.assert_allclose(r * v, -1 / (2 * np.pi), rtol=1e-9)
+    np.testing.assert_allclose(norm, np.hypot(r, v), rtol=1e-9)
+
+
+def test_parse_fort8(tmp_path):
+    """Labelled solutions of fort.8: the state after the time column, PAR(1..NPAR)
+    from the last values (NPAR = 11 here: qif's 5 parameters, then zeros)."""
+    path = tmp_path / "fort.8"
+    path.write_text(FORT8)
+    start, fold = auto07p.parse_fort8(path)
+    assert (start["label"], start["type"], start["point"]) == (1, "EP", 1)
+    assert (fold["label"], fold["type"], fold["point"]) == (39, "LP", 39)
+    np.testing.assert_array_equal(start["state"], [5.2353164418e-2, -3.0400252757])
+    np.testing.assert_array_equal(fold["par"], [1.0, 1.0, -3.3837258083, 15.0] + [0.0] * 7)
+    for solution in (start, fold):  # r v = -1 / (2 pi) on every qif equilibrium
+        r, v = solution["state"]
+        assert r * v == pytest.approx(-1 / (2 * np.pi), rel=1e-9)
+    (orbit,) = [s for s in auto07p.parse_fort8_orbits(path) if s["label"] == 39]
+    np.testing.assert_array_equal(orbit["t"], [0.0])
+    np.testing.assert_array_equal(orbit["profile"], [fold["state"]])
+    assert orbit["icp"] == [3]  # eta = PAR(3), the continuation parameter
+    np.testing.assert_array_equal(orbit["par"], fold["par"])
+    truncated = tmp_path / "truncated.8"
+    truncated.write_text("".join(FORT8.splitlines(keepends=True)[:4]))
+    with pytest.raises(ValueError, match="solution 1 is truncated"):
+        auto07p.parse_fort8(truncated)

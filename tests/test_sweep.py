@@ -12,7 +12,8 @@ import bifurc.sweep as sweep_module
 from bifurc.cli import main
 from bifurc.sweep import SweepOptions, parse_grid, sweep, sweep_map
 
-PI = np.pi
+from ei_reference import (DEFAULTS, PI, equilibria, hopf_point, leading_eigenvalue,
+                          reference_frequency_hz)
 
 #: The Lorenz system (sigma, rho, beta) = (10, 28, 8/3): chaotic, with largest
 #: Lyapunov exponent 0.9056 per time unit (Viswanath, Nonlinearity 17, 2004).
@@ -40,6 +41,11 @@ def qif_stable_rates(eta, J, delta=1.0):
 
 QIF_OPTIONS = SweepOptions(duration=200.0)
 
+# --- An independent reference for the ei node, from the equations of docs/models.md with
+# numpy and scipy only: equilibria from an explicit reduction, a Jacobian derived by hand,
+# Hopf points by brentq, cycle frequencies by shooting with solve_ivp (DOP853, rtol 1e-11).
+
+
 
 def test_qif_bistable_exactly_between_the_folds():
     low_fold, high_fold = qif_folds(15.0)
@@ -61,37 +67,50 @@ def test_qif_bistable_exactly_between_the_folds():
     plt.close(figure)
 
 
-def test_ei_regimes_follow_the_hopf_points_of_the_continuation():
-    model = bf.load_model("ei")
-    branch = bf.continue_equilibria(model, model.parameters(eta_e=-10), free="eta_e",
-                                    bounds=(-10, 30))
-    h1, h2 = sorted(p.parameters["eta_e"] for p in branch.special_points if p.kind == "H")
+
+def test_ei_regimes_follow_the_hopf_points():
+    (h1, _), (h2, _) = hopf_point(-10.0, 5.0), hopf_point(5.0, 30.0)  # -0.525, 19.553
     values = [-10.0, -2.0, 10.0, 19.0, 20.0, 25.0]
-    result = sweep(model, {"eta_e": values}, ["frequency", "lyapunov", "equilibrium"],
+    result = sweep("ei", {"eta_e": values}, ["frequency", "lyapunov", "equilibrium"],
                    workers=1, progress=False)
     rows = {row["eta_e"]: row for row in result.rows}
     for eta in values:
         row = rows[eta]
         expected = "oscillation" if h1 < eta < h2 else "rest"
         assert row["regime"] == expected, (eta, row)
-        # the equilibrium is unstable exactly where the node oscillates
-        assert (row["equilibrium_max_real_per_s"] > 0) == (expected == "oscillation")
         if expected == "rest":
             assert row["frequency_hz"] == 0.0
-    # docs/models.md: the default node is a 60.1 Hz PING rhythm
-    assert rows[10.0]["frequency_hz"] == pytest.approx(60.1, abs=0.1)
-    assert rows[10.0]["second_frequency_hz"] == pytest.approx(rows[10.0]["frequency_hz"], rel=1e-4)
-    # on a limit cycle the largest exponent is zero (within the averaging error)
-    assert abs(rows[10.0]["lyapunov_per_s"]) < SweepOptions().chaos_threshold
-    # at a stable equilibrium it is the leading eigenvalue's real part
+        # the (unique) equilibrium and its leading eigenvalue, per s: Newton against the
+        # reduction, measured 1e-15 in r_e and 1e-10 /s in the eigenvalue
+        (x,) = equilibria({**DEFAULTS, "eta_e": eta})
+        assert row["equilibrium_r_e"] == pytest.approx(x[0], rel=1e-10)
+        leading = 1000 * leading_eigenvalue({**DEFAULTS, "eta_e": eta})
+        assert row["equilibrium_max_real_per_s"] == pytest.approx(leading.real, abs=1e-7)
+    # the default node's PING rhythm (60.14 Hz, docs/models.md) against shooting: crossings of
+    # the mean over the last 500 ms of RK4 runs at dt = 0.05, measured 4.5e-8 and 8e-9
+    reference = reference_frequency_hz(10.0)
+    assert reference == pytest.approx(60.14, abs=5e-3)
+    assert rows[10.0]["frequency_hz"] == pytest.approx(reference, rel=1e-6)
+    assert rows[10.0]["second_frequency_hz"] == pytest.approx(reference, rel=1e-6)
+    # 0.55 below H2 the cycle attracts slowly and a 1000 ms run is not quite on it: 8.3e-6
+    # (the reference needs a 1000 ms transient there for its shooting guess, too)
+    assert rows[19.0]["frequency_hz"] == pytest.approx(reference_frequency_hz(19.0, 1000.0),
+                                                       rel=1e-4)
+    # on a limit cycle the largest exponent is 0; the finite-time average gives 0.90 /s
+    assert abs(rows[10.0]["lyapunov_per_s"]) < 2.0
+    # at a stable equilibrium it is the leading eigenvalue's real part: measured 2e-10 at a
+    # real eigenvalue (eta_e = -10) and 3.7e-4 at a complex pair (-2), whose rotation makes
+    # the finite-time growth of a perturbation oscillate
     for eta in (-10.0, -2.0):
-        assert rows[eta]["lyapunov_per_s"] == pytest.approx(
-            rows[eta]["equilibrium_max_real_per_s"], rel=0.01)
-    # just past H2 the rhythm dies slowly: the measured decay is the eigenvalue's
+        leading = 1000 * leading_eigenvalue({**DEFAULTS, "eta_e": eta})
+        assert rows[eta]["lyapunov_per_s"] == pytest.approx(leading.real, rel=2e-3)
+    # just past H2 the rhythm dies slowly: the measured decay is the eigenvalue's. The message
+    # rounds it to 3 digits (0.315 against 0.31602: 3e-3)
     message = rows[20.0]["message"]
     assert "damped oscillation" in message
     rate = float(message.split("decaying at ")[1].split("/s")[0])
-    assert rate == pytest.approx(-rows[20.0]["equilibrium_max_real_per_s"], rel=0.02)
+    assert rate == pytest.approx(-1000 * leading_eigenvalue({**DEFAULTS, "eta_e": 20.0}).real,
+                                 rel=1e-2)
 
 
 def test_lorenz_attractor_is_chaos_with_the_known_exponent():
@@ -102,9 +121,16 @@ def test_lorenz_attractor_is_chaos_with_the_known_exponent():
                    progress=False)
     rest, chaos = result.rows
     assert chaos["regime"] == "chaos"
-    assert chaos["lyapunov_per_s"] == pytest.approx(905.6, rel=0.03)  # 0.9056 per ms
+    # 0.9056 per ms; a finite-time average over a chaotic run: measured 902.6 (0.33 %)
+    assert chaos["lyapunov_per_s"] == pytest.approx(905.6, rel=0.03)
     # rho = 20: both runs spiral onto the same one of the two stable foci
-    assert rest["regime"] == "rest" and rest["lyapunov_per_s"] < 0
+    # C = (+-q, +-q, rho - 1), q = sqrt(beta (rho - 1)), where the Jacobian is
+    # [[-sigma, sigma, 0], [1, -1, -x], [y, x, -beta]] (rho - z = 1 there); its leading
+    # eigenvalue's real part is the exponent (measured 2.6e-4 from it)
+    q = np.sqrt(8 / 3 * 19.0)
+    eigenvalues = np.linalg.eigvals([[-10.0, 10.0, 0.0], [1.0, -1.0, -q], [q, q, -8 / 3]])
+    assert rest["regime"] == "rest"
+    assert rest["lyapunov_per_s"] == pytest.approx(1000 * eigenvalues.real.max(), rel=2e-3)
 
 
 def _run_cli(out, *extra):
@@ -251,8 +277,13 @@ def test_cli_writes_table_metadata_and_map(tmp_path, capsys):
     assert header == "point,eta,J,regime,frequency_hz,second_frequency_hz,message"
     assert (tmp_path / "map.png").stat().st_size > 0
     result = sweep_module.load_sweep(tmp_path)
-    # eta = -4.5 lies between the folds for both J = 14 and J = 15
-    assert [r for r in result.as_grid("regime")[1]] == ["bistable", "bistable"]
+    # bistable exactly between the exact folds (eta = -4.5 for both J; -7 and -2 outside)
+    regimes = result.as_grid("regime")
+    for i, eta in enumerate((-7.0, -4.5, -2.0)):
+        for j, J in enumerate((14.0, 15.0)):
+            low_fold, high_fold = qif_folds(J)
+            assert regimes[i][j] == ("bistable" if low_fold < eta < high_fold else "rest")
+    assert [r for r in regimes[1]] == ["bistable", "bistable"]
     figure = sweep_map(result, bf.load_model("qif"))
     ax = figure.axes[0]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("eta", "J")

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..codegen import compile_model, parameter_vector
 from ..errors import DivergenceError, ParameterError
+from ..model import PER_SECOND
 from ..model_files import load_model
 
 #: distance of a return to the end point, relative to the orbit's range per
@@ -186,9 +187,11 @@ def find_attractor(model, parameters=None, *, guess=None, transient: float = 200
             leading = eigenvalues[0]
             how = ""
             if abs(leading.imag) > 1e-9 * (1 + abs(leading)):
-                frequency = abs(leading.imag) / (2 * math.pi)
-                unit = "Hz" if model.time_unit == "ms" else f"/{model.time_unit}"
-                shown = 1000 * frequency if model.time_unit == "ms" else frequency
+                frequency = abs(leading.imag) / (2 * math.pi)  # per time unit
+                if model.time_unit in PER_SECOND:
+                    shown, unit = PER_SECOND[model.time_unit] * frequency, "Hz"
+                else:
+                    shown, unit = frequency, f"/{model.time_unit}"
                 how = (f"; a damped oscillation at {shown:.4g} {unit} decaying in "
                        f"{1 / abs(leading.real):.4g} {model.time_unit}")
             return Attractor("equilibrium", model.name, values, x_eq,

@@ -33,6 +33,7 @@ from tqdm.auto import tqdm
 
 from ..codegen import compile_model, parameter_vector
 from ..errors import ParameterError
+from ..model import PER_SECOND
 from ..model_files import load_model
 from .branch import Branch, SpecialPoint
 from .core import ContinuationOptions, ContinuationProblem, trace
@@ -344,7 +345,9 @@ def continue_curve(model, point: SpecialPoint, free, bounds, *,
     if kind == "H-C":
         kappa = np.array([u[2 * n] for u in curve.points])
         extra["kappa"] = kappa
-        extra["frequency_hz"] = np.where(kappa > 0, 1000 * np.sqrt(np.abs(kappa)) / (2 * math.pi),
-                                         np.nan) if model.time_unit == "ms" else np.sqrt(np.abs(kappa))
+        if model.time_unit in PER_SECOND:  # kappa = omega^2; neutral saddles (kappa <= 0): NaN
+            extra["frequency_hz"] = np.where(
+                kappa > 0, PER_SECOND[model.time_unit] * np.sqrt(np.abs(kappa)) / (2 * math.pi),
+                np.nan)
     return branch_from_curve(model, kind, tuple(free), curve, base, lambda u: u[:n],
                              lambda u: u[-2:], _options_dict(options, bounds=bounds), extra)

@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 
 from ..codegen import compile_model, parameter_vector
 from ..errors import ParameterError
+from ..model import PER_SECOND
 from ..model_files import load_model
 from .branch import Branch, SpecialPoint
 from .collocation import Discretisation, orbit_statistics
@@ -557,8 +558,8 @@ def _cycle_branch(model, free, curve, base, options, bounds, tolerance=TRIVIAL_T
              "min": np.array([d["min"] for d in data]),
              "mesh": np.array([d["mesh"] for d in data]),
              "profile": np.array([d["profile"] for d in data])}
-    if model.time_unit == "ms":
-        extra["frequency_hz"] = 1000.0 / period
+    if model.time_unit in PER_SECOND:
+        extra["frequency_hz"] = PER_SECOND[model.time_unit] / period
     means = np.array([d["mean"] for d in data])
     points = _label_points(model, "LC-C", (free,), (values, means, multipliers), curve.events,
                            base)

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from ..codegen import compile_model, parameter_vector
 from ..errors import ParameterError
-from ..model import Model
+from ..model import PER_SECOND, Model
 from ..model_files import load_model
 from .branch import Branch, SpecialPoint
 from .core import ContinuationOptions, ContinuationProblem, correct, trace
@@ -64,10 +64,8 @@ def hopf_pair(eigenvalues, scale=None):
 
 def frequency_data(model: Model, omega: float) -> dict:
     data = {"omega": omega, "frequency": omega / (2 * math.pi)}
-    if model.time_unit == "ms":
-        data["frequency_hz"] = 1000.0 * omega / (2 * math.pi)
-    elif model.time_unit == "s":
-        data["frequency_hz"] = omega / (2 * math.pi)
+    if model.time_unit in PER_SECOND:
+        data["frequency_hz"] = PER_SECOND[model.time_unit] * omega / (2 * math.pi)
     return data
 
 

@@ -234,6 +234,7 @@ def continue_transverse_curve(model, point, free, bounds, *, options=None,
     from .curves import _two_parameter_setup, trace_with_progress
     from .cycle_curves import (_cycle_at, _torus_vectors, cycle_curve_branch,
                                trace_cycle_curve)
+    from ..model import PER_SECOND
     from .equilibria import _options_dict, branch_from_curve
 
     L = complex(*point.data["L"])
@@ -266,8 +267,8 @@ def continue_transverse_curve(model, point, free, bounds, *, options=None,
                                     f"TI-C {model.name} in {free[0]}, {free[1]}", progress)
         omega = np.array([d["omega"] for d in curve.point_data])
         extra = {"omega": omega}
-        if model.time_unit == "ms":
-            extra["frequency_hz"] = 1000.0 * np.abs(omega) / (2 * math.pi)
+        if model.time_unit in PER_SECOND:
+            extra["frequency_hz"] = PER_SECOND[model.time_unit] * np.abs(omega) / (2 * math.pi)
         branch = branch_from_curve(model, "TI-C", tuple(free), curve, base, lambda u: u[:n],
                                    lambda u: u[-2:], _options_dict(options, bounds=bounds), extra)
     branch.extra["L"] = np.full(len(branch), L)

@@ -160,7 +160,7 @@ def simulate(problem: Model | Network, parameters=None, duration: float = 1000.0
     run_seconds = _time.perf_counter() - start
 
     metadata = {
-        "integrator": integrator.describe(), "duration": duration,
+        "integrator": integrator.describe(), "duration": duration, "time_unit": model.time_unit,
         "sample_interval": sample_interval, "n_nodes": n_nodes,
         "network": problem.describe() if isinstance(problem, Network) else None,
         "noise": None if noise is None else {"sigma": sigma[0].tolist(), "seed": seed},
