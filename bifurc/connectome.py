@@ -128,7 +128,7 @@ def load_connectome(name_or_path, *, remove_isolated: bool = False) -> Connectom
     Raises ParameterError naming the problem: unknown name, missing package or
     file, unreadable file, or a matrix that is not square, finite and
     non-negative with input to every node. Some TVB connectivities have regions
-    without input (tvb76: 2, tvb192: 10, and 2 more once those are gone);
+    without input (tvb76: 2, tvb192: 12);
     ``remove_isolated=True`` drops them
     (and their labels, centres and tract lengths).
     """

@@ -100,8 +100,14 @@ def github_anchor(heading: str) -> str:
     return text.replace(" ", "-")
 
 
+def without_code(markdown: str) -> str:
+    """The text outside fenced code blocks (where `# comment` lines are no headings
+    and links are not links)."""
+    return re.sub(r"^```.*?^```", "", markdown, flags=re.S | re.M)
+
+
 def anchors(path: Path) -> set:
-    return {github_anchor(line.lstrip("#")) for line in path.read_text().splitlines()
+    return {github_anchor(line.lstrip("#")) for line in without_code(path.read_text()).splitlines()
             if line.startswith("#")}
 
 
@@ -110,12 +116,18 @@ def test_github_anchor():
     assert github_anchor(" `bifurc msf MODEL --eps E`") == "bifurc-msf-model---eps-e"
 
 
+def test_anchors_ignore_comments_in_code(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("# Title\n\n```bash\n# not a heading\n```\n## Real one\n")
+    assert anchors(page) == {"title", "real-one"}
+
+
 @pytest.mark.parametrize("page", sorted(p.name for p in DOCS.glob("*.md")))
 def test_relative_links_resolve(page):
     """Links like [text](other.md#section) from a docs page point to files that
     exist and, with a #fragment into a markdown page, to a heading there."""
     path = DOCS / page
-    text = re.sub(r"^```.*?^```", "", path.read_text(), flags=re.S | re.M)  # not inside code
+    text = without_code(path.read_text())
     broken = []
     for target in re.findall(r"\]\(([^)\s]+)\)", text):
         if re.match(r"[a-z]+:", target):  # http:, https:, mailto:

@@ -32,8 +32,25 @@ def test_load_rejects_foreign_npz(tmp_path):
 
 
 def test_csv_columns(trajectory, tmp_path):
+    """Every column holds the series its header names (written with 10
+    significant digits: rounding 5e-11 relative)."""
     path = trajectory.to_csv(tmp_path / "run.csv")
     header = path.read_text().splitlines()[0].split(",")
     assert header == ["time", "x[0]", "y[0]", "x[1]", "y[1]", "x[2]", "y[2]"]
     table = np.loadtxt(path, delimiter=",", skiprows=1)
-    np.testing.assert_allclose(table[:, 3], trajectory["x"][:, 1], rtol=1e-9)
+    assert table.shape == (len(trajectory.time), 7)
+    np.testing.assert_allclose(table[:, 0], trajectory.time, rtol=1e-9, atol=1e-12)
+    for column, name in enumerate(header[1:], 1):
+        state, node = name[0], int(name[2])
+        np.testing.assert_allclose(table[:, column], trajectory[state][:, node], rtol=1e-9,
+                                   atol=1e-12, err_msg=name)
+    # the stimulated node differs from the others, so a column mix-up cannot pass
+    assert np.abs(trajectory["x"][:, 1] - trajectory["x"][:, 0]).max() > 0.1
+
+
+def test_csv_of_a_single_node(toy, tmp_path):
+    run = bf.simulate(toy, duration=1.0, integrator=bf.RK4(0.01), sample_interval=0.5)
+    path = run.to_csv(tmp_path / "node.csv")
+    assert path.read_text().splitlines()[0] == "time,x,y"
+    table = np.loadtxt(path, delimiter=",", skiprows=1)
+    np.testing.assert_allclose(table[:, 1:], run.states[:, 0, :], rtol=1e-9, atol=1e-12)
