@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from . import analysis
-from .errors import BifurcError, DivergenceError
-from .integrate import RK4, DormandPrince, EulerMaruyama, Noise, StochasticHeun, simulate
-from .model_files import builtin_model_names, load_model
+from .errors import BifurcError
+from .files import atomic_write, write_json
+
+# The commands import what they need when they run, so that `bifurc --help`
+# and `bifurc models` start without SymPy, numba or SciPy's signal package.
 
 METHODS = {
     "rk4": "classical Runge-Kutta 4, fixed step --dt",
@@ -36,7 +36,48 @@ def _parse_assignments(items) -> dict:
     return values
 
 
+def _output_folder(path) -> Path:
+    """``--out``, checked before any work: a folder (or one that can be made)
+    where this process may write."""
+    import os
+
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise BifurcError(f"--out {path} is a file, not a folder")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise BifurcError(f"--out {path}: cannot write in {existing}")
+    return path
+
+
+def _check_mesh(args) -> None:
+    if args.ntst < 2:
+        raise BifurcError(f"--ntst must be at least 2, got {args.ntst}")
+    if not 1 <= args.ncol <= 7:
+        raise BifurcError(f"--ncol must lie in 1..7, got {args.ncol}")
+
+
+def _check_memory(n_samples: float, n_nodes: int, n_states: int) -> None:
+    """Refuse a run whose recorded samples would not fit in half the free memory."""
+    import os
+
+    needed = 8.0 * n_samples * n_nodes * n_states
+    try:
+        available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not a POSIX system: no check
+        return
+    if needed > 0.5 * available:
+        raise BifurcError(f"the run would record {n_samples:.3g} samples of {n_nodes} node(s) x "
+                          f"{n_states} state(s), {needed / 2**30:.1f} GiB, more than half the "
+                          f"free memory ({available / 2**30:.1f} GiB): shorten --duration, raise "
+                          f"--sample-interval or --record fewer states")
+
+
 def _integrator(args):
+    from .integrate import RK4, DormandPrince, EulerMaruyama, StochasticHeun
+
     method = args.method or ("heun" if args.noise else "rk4")
     if method == "rk4":
         return RK4(args.dt)
@@ -48,68 +89,48 @@ def _integrator(args):
 
 
 def _network_analysis(model, trajectory, out) -> list:
-    """Spectra, FC, Kuramoto order and PAC of the first recorded state over the
-    second half of a network run: DIR/network.json, DIR/network.npz and
-    DIR/spacetime.png."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """Spectra, FC, Kuramoto order and PAC of a network run (analysis.network_summary):
+    DIR/network.json, DIR/network.npz and DIR/spacetime.png."""
+    from . import analysis, plot
 
-    from .plot import display_scale
-    name = trajectory.state_names[0]
-    keep = trajectory.time >= trajectory.time[-1] / 2
-    time, series = trajectory.time[keep], trajectory[name][keep]
-    frequencies, power = analysis.power_spectrum(time, series)
-    fc = analysis.functional_connectivity(series)
-    order = analysis.kuramoto_order(time, series)
-    nyquist = 500.0 / float(time[1] - time[0])
-    pac = None
-    if nyquist > 110 and time[-1] - time[0] >= 1000:
-        pac = [analysis.modulation_index(time, series[:, k], (4, 12), (30, 100))
-               for k in range(series.shape[1])]
-    result = {"state": name, "dominant_frequency_hz": analysis.dominant_frequencies(time, series).tolist(),
-              "mean_fc": float(fc[np.triu_indices_from(fc, 1)].mean()),
-              "kuramoto_mean": float(order.mean()),
-              "pac_modulation_index": pac,
-              "pac_bands_hz": {"phase": [4, 12], "amplitude": [30, 100]}}
-    (out / "network.json").write_text(json.dumps(result, indent=1))
-    np.savez_compressed(out / "network.npz", frequencies_hz=frequencies, power=power, fc=fc,
-                        kuramoto=order, time=time)
-    factor, unit = display_scale(model, name)
-    figure, ax = plt.subplots(figsize=(7.0, 3.6))
-    low, high = np.percentile(factor * series, [1, 99])  # the start transient would dominate
-    image = ax.imshow(factor * trajectory[name].T, aspect="auto", origin="lower",
-                      extent=[trajectory.time[0], trajectory.time[-1], -0.5, trajectory.n_nodes - 0.5],
-                      cmap="viridis", vmin=low, vmax=high)
-    ax.set_xlabel("time (ms)")
-    ax.set_ylabel("region")
-    figure.colorbar(image, ax=ax, label=f"{name} ({unit})" if unit else name)
-    figure.tight_layout()
-    figure.savefig(out / "spacetime.png", dpi=150)
-    print(f"  network: mean FC {result['mean_fc']:.3f}, Kuramoto order {result['kuramoto_mean']:.3f}, "
-          f"median dominant frequency {np.median(result['dominant_frequency_hz']):.1f} Hz")
+    summary, arrays = analysis.network_summary(trajectory, model.time_unit)
+    write_json(out / "network.json", summary)
+    atomic_write(out / "network.npz", lambda stream: np.savez_compressed(stream, **arrays), "wb")
+    _save_figure(plot.spacetime(trajectory, summary["state"], model), out / "spacetime.png")
+    print(f"  network: mean FC {summary['mean_fc']:.3f}, Kuramoto order "
+          f"{summary['kuramoto_mean']:.3f}, median dominant frequency "
+          f"{np.median(summary['dominant_frequency_hz']):.1f} Hz")
     return [out / "network.json", out / "network.npz", out / "spacetime.png"]
 
 
 def command_models(args) -> int:
-    for name in builtin_model_names():
-        model = load_model(name)
-        print(f"{name:<10} {model.n_states} states  {model.description}")
+    from .model_files import builtin_model_names, builtin_model_spec
+
+    for name in builtin_model_names():  # the files' data only: no equations parsed
+        spec = builtin_model_spec(name)
+        print(f"{name:<10} {len(spec['states'])} states  {spec.get('description', '')}")
     return 0
 
 
 def command_show(args) -> int:
+    from .model_files import load_model
+
     print(load_model(args.model).describe())
     return 0
 
 
 def command_simulate(args) -> int:
+    from . import analysis
+    from .errors import DivergenceError
+    from .integrate import Noise, simulate
+    from .model_files import load_model
+
+    out = _output_folder(args.out)
     model = load_model(args.model)
     parameters = model.parameters(**_parse_assignments(args.set))
     integrator = _integrator(args)
     sample_interval = args.sample_interval or (args.dt if args.method != "dopri" else 0.1)
     noise = Noise(args.noise) if args.noise else None
-    out = Path(args.out)
     problem, initial = model, None
     if args.connectome:
         from .connectome import load_connectome
@@ -121,6 +142,10 @@ def command_simulate(args) -> int:
         initial *= 1.0 + args.perturbation * rng.uniform(-1, 1, initial.shape)
         if args.sample_interval is None:  # keep network outputs small: 2 kHz
             sample_interval = 0.5 if args.method == "dopri" else args.dt * max(1, round(0.5 / args.dt))
+    if args.duration > 0 and sample_interval > 0:
+        n_recorded = len(args.record) if args.record else model.n_states
+        _check_memory(args.duration / sample_interval + 1,
+                      getattr(problem, "n_nodes", 1), n_recorded)
     try:
         trajectory = simulate(problem, parameters, duration=args.duration, integrator=integrator,
                               sample_interval=sample_interval, noise=noise, seed=args.seed,
@@ -137,18 +162,17 @@ def command_simulate(args) -> int:
     summary = analysis.summarise(trajectory) if len(trajectory.time) > 3 else {}
     if args.connectome and len(trajectory.time) > 16:
         files += _network_analysis(model, trajectory, out)
-    (out / "summary.json").write_text(json.dumps(
-        {"model": model.name, "status": trajectory.status, "parameters": trajectory.parameters,
-         "compile_seconds": trajectory.metadata["compile_seconds"],
-         "run_seconds": trajectory.metadata["run_seconds"], "states": summary}, indent=2))
+    write_json(out / "summary.json",
+               {"model": model.name, "status": trajectory.status,
+                "parameters": trajectory.parameters,
+                "compile_seconds": trajectory.metadata["compile_seconds"],
+                "run_seconds": trajectory.metadata["run_seconds"], "states": summary}, indent=2)
     files.append(out / "summary.json")
     if not args.no_plot:
         import matplotlib
         matplotlib.use("Agg")
         from . import plot
-        figure = plot.timeseries(trajectory, model)
-        figure.savefig(out / "timeseries.png", dpi=150)
-        files.append(out / "timeseries.png")
+        files.append(_save_figure(plot.timeseries(trajectory, model), out / "timeseries.png"))
     meta = trajectory.metadata
     print(f"{model.name}: {trajectory.time[-1]:g} ms simulated with {integrator.describe()['name']} "
           f"in {meta['run_seconds']:.3f} s (compile/load {meta['compile_seconds']:.2f} s)")
@@ -171,7 +195,11 @@ def _continuation_options(args):
 
 
 def _save_figure(figure, path):
+    """Write ``figure`` to ``path`` and release it (a command may draw many)."""
+    import matplotlib.pyplot as plt
+
     figure.savefig(path, dpi=150)
+    plt.close(figure)
     return path
 
 
@@ -180,10 +208,18 @@ def command_diagram(args) -> int:
     matplotlib.use("Agg")
     from . import plot
     from .continuation import save_branches
+    from .model_files import load_model
 
+    out = _output_folder(args.out)
+    _check_mesh(args)
     model = load_model(args.model)
+    if args.y is not None and args.y not in model.state_names:
+        raise BifurcError(f"--y {args.y!r} is not a state of {model.name}; states: "
+                          f"{', '.join(model.state_names)}")
     overrides = _parse_assignments(args.set)
     lower, upper = args.range
+    if not lower < upper:
+        raise BifurcError(f"--range needs LO < HI, got {lower:g} {upper:g}")
     value = overrides.get(args.free, model.parameters(**overrides)[args.free])
     if not lower <= value <= upper:
         overrides[args.free] = lower
@@ -206,7 +242,6 @@ def command_diagram(args) -> int:
                                        ntst=args.ntst, ncol=args.ncol,
                                        allow_outside_domain=args.allow_outside_domain,
                                        progress=not args.quiet)
-    out = Path(args.out)
     files = list(save_branches(branches, out))
     y = args.y or model.state_names[0]
     files.append(_save_figure(plot.diagram(branches, y, model), out / "diagram.png"))
@@ -234,18 +269,27 @@ def _default_bounds(model, name, branches):
     for branch in branches:
         if branch.kind == "EP-C" and branch.free == (name,) and "bounds" in branch.options:
             return tuple(branch.options["bounds"])
-    lower, upper = model.parameter_info[name].bounds
+    info = model.parameter_info[name]
+    lower, upper = info.bounds
     value = model.parameters()[name]
     width = 2 * (abs(value) + 10)
-    return max(lower, value - width), min(upper, value + width)
+    low, high = max(lower, value - width), min(upper, value + width)
+    # an open end (a time constant's 0) is approached, not reached
+    if info.open_ends[0] and low <= lower:
+        low = lower + 0.01 * (value - lower)
+    if info.open_ends[1] and high >= upper:
+        high = upper - 0.01 * (upper - value)
+    return low, high
 
 
 def command_twopar(args) -> int:
     import matplotlib
     matplotlib.use("Agg")
     from . import plot
-    from .continuation import continue_curve, load_branches, save_branches
+    from .continuation import continue_curve, curve_types, load_branches, save_branches
+    from .model_files import load_model
 
+    out = _output_folder(args.out)
     model = load_model(args.model)
     source = Path(args.diagram or args.out)
     try:
@@ -268,12 +312,11 @@ def command_twopar(args) -> int:
         bounds[name] = (lo, hi)
     curve = continue_curve(model, point, tuple(args.free), bounds,
                            options=_continuation_options(args), progress=not args.quiet)
-    out = Path(args.out)
     existing = load_branches(out) if (out / "branches.json").exists() else list(diagram_branches)
     existing.append(curve)
     files = list(save_branches(existing, out))
-    same_plane = [b for b in existing if b.kind in ("LP-C", "H-C", "LPC-C", "PD-C", "NS-C", "TI-C")
-                  and b.free == curve.free]
+    two_parameter = {t.kind for t in curve_types(2)}
+    same_plane = [b for b in existing if b.kind in two_parameter and b.free == curve.free]
     files.append(_save_figure(plot.two_parameter(same_plane), out / "twopar.png"))
     print(curve.summary())
     for path in files:
@@ -295,12 +338,16 @@ def _parse_grid(text):
 def command_msf(args) -> int:
     import matplotlib
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
+    from . import plot
     from .connectome import load_connectome
     from .continuation.attractors import find_attractor
+    from .model_files import load_model
     from .msf import cycle_msf, dispersion_relation, homogeneous_model
+    from .units import hertz
 
+    out = _output_folder(args.out)
+    _check_mesh(args)
     model = load_model(args.model)
     homogeneous = homogeneous_model(model)
     if args.free:
@@ -330,7 +377,6 @@ def command_msf(args) -> int:
     else:
         raise BifurcError(f"the homogeneous system at {args.at}, eps = {args.eps:g} settles on "
                           f"{attractor.message}; the MSF here needs an equilibrium or a cycle")
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     result = {"schema": "bifurc.msf/1", "model": model.name, "kind": kind, "period": period,
               "eps": args.eps, "parameters": dict(parameters), "state": state.tolist(),
@@ -338,22 +384,15 @@ def command_msf(args) -> int:
               "growth_rate": growth.tolist(), "connectome": args.connectome,
               "attractor": attractor.message,
               "unstable_modes": [int(k) for k in np.flatnonzero(growth[len(grid):] > 0)]}
-    (out / "msf.json").write_text(json.dumps(result, indent=1))
-    figure, ax = plt.subplots(figsize=(6.4, 4.0))
-    ax.plot(grid, growth[:len(grid)], "k-", lw=1.5, label="MSF")
-    if len(modes):
-        ax.plot(modes.real, growth[len(grid):], "o", ms=4, color="tab:red",
-                label=f"{args.connectome} modes")
-    ax.axhline(0.0, color="0.5", lw=0.8)
-    ax.set_xlabel("L (eigenvalue of W)")
-    ax.set_ylabel("growth rate (1/ms)")
+    write_json(out / "msf.json", result)
     title = f"{model.name}, eps = {args.eps:g}, {args.at}: {kind}"
-    ax.set_title(title + (f", {1000 / period:.1f} Hz" if period else ""))
-    ax.legend(fontsize="small")
-    figure.tight_layout()
-    figure.savefig(out / "msf.png", dpi=150)
+    if period:
+        title += f", {hertz(1 / period, model.time_unit):.1f} Hz"
+    _save_figure(plot.msf_curve(grid, growth[:len(grid)], title, modes, growth[len(grid):],
+                                f"{args.connectome} modes", model.time_unit), out / "msf.png")
     print(f"{title}: {attractor.message}")
-    print(f"  largest growth rate {growth.max():.4g}/ms at L = {L[np.argmax(growth)].real:.3g}")
+    print(f"  largest growth rate {growth.max():.4g}/{model.time_unit} at "
+          f"L = {L[np.argmax(growth)].real:.3g}")
     if len(modes):
         print(f"  unstable connectome modes: {len(result['unstable_modes'])} of {len(modes)}")
     print(f"  wrote {out / 'msf.json'}\n  wrote {out / 'msf.png'}")
@@ -419,16 +458,17 @@ def _msf_along_branches(args, model, homogeneous) -> int:
         growth = msf_along_branch(model, branch, grid, homogeneous=homogeneous)
         arrays[f"{number}/growth_rate"] = growth
         summary.append(entry)
-        figure = plot.msf_map(branch, grid, growth, modes=modes if len(modes) else None)
-        figure.savefig(out / f"msf_map_{number}.png", dpi=150)
-        files.append(out / f"msf_map_{number}.png")
+        files.append(_save_figure(plot.msf_map(branch, grid, growth,
+                                               modes=modes if len(modes) else None),
+                                  out / f"msf_map_{number}.png"))
         print(f"[{number}] {branch.kind}: {len(branch)} points; largest growth rate "
-              f"{np.nanmax(growth):.4g}/ms")
+              f"{np.nanmax(growth):.4g}/{model.time_unit}")
     files = list(save_branches(branches, out)) + files
-    np.savez_compressed(out / "msf.npz", **arrays)
-    (out / "msf.json").write_text(json.dumps(
-        {"schema": "bifurc.msf-map/1", "model": model.name, "eps": args.eps, "free": args.free,
-         "L": grid.tolist(), "connectome": args.connectome, "branches": summary}, indent=1))
+    atomic_write(out / "msf.npz", lambda stream: np.savez_compressed(stream, **arrays), "wb")
+    write_json(out / "msf.json",
+               {"schema": "bifurc.msf-map/1", "model": model.name, "eps": args.eps,
+                "free": args.free, "L": grid.tolist(), "connectome": args.connectome,
+                "branches": summary})
     files += [out / "msf.npz", out / "msf.json"]
     for path in files:
         print(f"  wrote {path}")
@@ -444,7 +484,7 @@ def command_study(args) -> int:
         for name in STUDIES:
             print(name)
         return 0
-    out = Path(args.out or f"results/{args.name}")
+    out = _output_folder(args.out or f"results/{args.name}")
     for path in run_study(args.name, out, quick=args.quick):
         print(f"  wrote {path}")
     return 0
@@ -453,8 +493,10 @@ def command_study(args) -> int:
 def command_sweep(args) -> int:
     import matplotlib
     matplotlib.use("Agg")
+    from .model_files import load_model
     from .sweep import SweepOptions, parse_grid, save_map, sweep
 
+    out = _output_folder(args.out)
     model = load_model(args.model)
     try:
         second_state = _parse_assignments(args.second_state)
@@ -463,7 +505,6 @@ def command_sweep(args) -> int:
     options = SweepOptions(duration=args.duration, dt=args.dt, discard=args.discard,
                            state=args.state, second_state=second_state or None,
                            chaos_threshold=args.chaos_threshold, max_duration=args.max_duration)
-    out = Path(args.out)
     client = executor = None
     if args.scheduler:
         try:
@@ -699,13 +740,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run a command: 0 on success, 2 for an error the message names (bad
+    input, or an attractor a command cannot analyse), 130 when interrupted
+    (Ctrl-C; what was computed is kept where the command can keep it)."""
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
         return args.run(args)
     except BifurcError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import hashlib
 import importlib.util
 import os
 import sys
-import tempfile
+import threading
 import time
 from functools import cached_property
 from importlib import resources
@@ -41,6 +41,7 @@ import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 from . import symbolic
+from .files import write_text
 from .model import Model, ParameterSet
 
 #: Bump when the rendered code changes meaning (invalidates every cache entry).
@@ -200,57 +201,81 @@ def _template_source(name: str) -> str:
     return resources.files("bifurc.kernels").joinpath(name).read_text()
 
 
+@functools.cache
+def _generator_source() -> str:
+    """The text of the modules that write the generated code (this one and
+    :mod:`bifurc.symbolic`): a change to either changes every cache key."""
+    return "".join(Path(m.__file__).read_text() for m in (sys.modules[__name__], symbolic))
+
+
 def module_key(model: Model) -> str:
-    """Hash of everything the generated module depends on."""
+    """Hash of everything the generated module depends on: the model's
+    fingerprint, the generator's own source, the kernel templates and the
+    versions of SymPy, numba and NumPy."""
     digest = hashlib.sha256()
-    for part in (CODEGEN_VERSION, numba.__version__, np.__version__, model.fingerprint,
+    for part in (CODEGEN_VERSION, sp.__version__, numba.__version__, np.__version__,
+                 model.fingerprint, _generator_source(),
                  *(_template_source(t) for t in KERNEL_TEMPLATES)):
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()[:20]
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(handle, "w") as stream:
-        stream.write(text)
-    os.replace(temporary, path)
-
-
 def _import_file(module_name: str, path: Path):
+    """Import the generated file as ``module_name``. Called with the module's
+    lock held; a module whose execution fails is removed from ``sys.modules``."""
     if module_name in sys.modules:
         return sys.modules[module_name]
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
     return module
 
 
-_COMPILED: dict[str, object] = {}  # generated modules by file path
+_COMPILED: dict[str, object] = {}  # fully imported generated modules, by file path
+_LOCKS: dict[str, threading.Lock] = {}  # one lock per generated module
+_LOCKS_GUARD = threading.Lock()
+
+
+def _module_lock(memo: str) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(memo, threading.Lock())
 
 
 def compile_model(model: Model, cache_dir: Path | None = None) -> "CompiledModel":
     """Generate (or reuse) the kernels of ``model``.
 
     The generated source lives in ``cache_dir`` (default :func:`cache_directory`)
-    as ``<model>_<key>.py``; it is rendered only when absent. Machine code is
+    as ``<model>_<key>.py`` (key: :func:`module_key`); it is rendered only when
+    absent and written atomically, so processes sharing the folder never read
+    a partial file. Within a process a lock per module makes threads wait for
+    one import: a half-imported module is never handed out. Machine code is
     compiled lazily by numba on first call, or all at once by
-    :meth:`CompiledModel.warm_up`, and cached beside the source.
+    :meth:`CompiledModel.warm_up`, and cached beside the source (numba's own
+    cache, which other processes then load instead of compiling).
     """
     key = module_key(model)
     folder = Path(cache_dir) if cache_dir is not None else cache_directory()
     path = folder / f"{model.name}_{key}.py"
     start = time.perf_counter()
     memo = str(path)
-    if memo not in _COMPILED:
-        if not path.exists():
-            _write_atomically(path, render_module(model))
-        _COMPILED[memo] = _import_file(f"bifurc_generated_{model.name}_{key}", path)
+    module = _COMPILED.get(memo)
+    if module is None:
+        with _module_lock(memo):
+            module = _COMPILED.get(memo)
+            if module is None:
+                if not path.exists():
+                    write_text(path, render_module(model))
+                module = _import_file(f"bifurc_generated_{model.name}_{key}", path)
+                _COMPILED[memo] = module
     # the module is shared by models with the same equations; the wrapper is bound
     # to this model (its defaults and bounds)
-    return CompiledModel(model, _COMPILED[memo], path, time.perf_counter() - start)
+    return CompiledModel(model, module, path, time.perf_counter() - start)
 
 
 def parameter_vector(model: Model, parameters) -> np.ndarray:
@@ -269,6 +294,13 @@ def parameter_vector(model: Model, parameters) -> np.ndarray:
         raise ValueError(f"parameter vector must have shape ({model.n_parameters},), "
                          f"got {values.shape}")
     return values
+
+
+def uncoupled_coupling():
+    """The coupling tuple (eps, mode, W_dense, indptr, indices, weights) of nodes
+    that are not coupled, as the network kernels read it."""
+    empty_i = np.zeros(1, dtype=np.int64)
+    return (0.0, 0, np.zeros((1, 1)), empty_i, empty_i, np.zeros(1))
 
 
 class CompiledModel:
@@ -295,6 +327,19 @@ class CompiledModel:
         x, p = self._xp(x, p)
         out = np.empty(self.model.n_states)
         self.kernels.vector_field(x, p, out)
+        return out
+
+    def vector_field_rows(self, X, p=None) -> np.ndarray:
+        """f(x_k, p) for every row x_k of X (m, n), in one compiled call (the
+        rows are evaluated as the uncoupled nodes of a network)."""
+        X = np.ascontiguousarray(X, dtype=float)
+        if X.ndim != 2 or X.shape[1] != self.model.n_states:
+            raise ValueError(f"states must have shape (m, {self.model.n_states}), got {X.shape}")
+        P = np.repeat(parameter_vector(self.model, p)[None, :], X.shape[0], axis=0)
+        signals, inputs = self.kernels.network_scratch(X.shape[0])
+        out = np.empty_like(X)
+        self.kernels.network_rhs(X, self.kernels.extend_parameters(P), uncoupled_coupling(),
+                                 signals, inputs, out)
         return out
 
     def jacobian(self, x, p=None) -> np.ndarray:

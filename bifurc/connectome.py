@@ -17,11 +17,38 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sps
 
 from .errors import ParameterError
-from .network import row_normalise
 
 TVB_NAMES = {"tvb66": 66, "tvb68": 68, "tvb76": 76, "tvb96": 96, "tvb192": 192}
+
+
+def row_normalise(connectivity):
+    """W = D^-1 C, after checking that C is square, finite, non-negative and
+    that every node receives input (no zero row). Dense in, dense out; sparse
+    in, CSR out."""
+    sparse = sps.issparse(connectivity)
+    C = sps.csr_matrix(connectivity, dtype=float) if sparse else np.array(connectivity, dtype=float)
+    if C.ndim != 2 or C.shape[0] != C.shape[1]:
+        raise ParameterError(f"connectivity must be a square matrix, got shape {C.shape}")
+    values = C.data if sparse else C
+    if not np.all(np.isfinite(values)):
+        raise ParameterError("connectivity has non-finite entries")
+    if np.any(values < 0):
+        raise ParameterError("connectivity has negative entries (weights must be >= 0)")
+    row_sums = np.asarray(C.sum(axis=1)).ravel()
+    isolated = np.flatnonzero(row_sums <= 0)
+    if isolated.size:
+        raise ParameterError(
+            f"node(s) {isolated[:10].tolist()} receive no input (zero row sum), so the row "
+            f"normalisation W = D^-1 C is undefined: remove them or add connections")
+    if sparse:
+        W = sps.diags(1.0 / row_sums) @ C
+        W = sps.csr_matrix(W)
+        W.sort_indices()
+        return W
+    return C / row_sums[:, None]
 
 
 @dataclass

@@ -16,7 +16,7 @@ import numpy as np
 
 from .codegen import compile_model
 from .errors import DivergenceError, ParameterError
-from .integrate.runner import _initial_states, _node_parameters
+from .integrate.runner import initial_states, node_parameters
 from .network import kernel_parts
 
 
@@ -53,8 +53,8 @@ def lyapunov_spectrum(problem, parameters=None, n_exponents: int = 1, *, duratio
         if not (math.isfinite(value) and value > 0):
             raise ParameterError(f"`{name}` must be positive and finite, got {value}")
     kernels = compile_model(model).kernels
-    _, P = _node_parameters(model, parameters, None, n_nodes)
-    X = _initial_states(model, initial_state, n_nodes)
+    _, P = node_parameters(model, parameters, None, n_nodes)
+    X = initial_states(model, initial_state, n_nodes)
     rng = np.random.default_rng(seed)
     V, _ = np.linalg.qr(rng.standard_normal((size, n_exponents)))
     V = np.ascontiguousarray(V.reshape(n_nodes, model.n_states, n_exponents))
@@ -63,7 +63,7 @@ def lyapunov_spectrum(problem, parameters=None, n_exponents: int = 1, *, duratio
     if steps:
         status, _ = kernels.lyapunov_run(X, V, dt, steps, orthonormalise_every, P, coupling, scratch)
         if status:
-            raise DivergenceError(f"the state became non-finite during the transient")
+            raise DivergenceError("the state became non-finite during the transient")
     per_piece = max(orthonormalise_every,
                     int(round(duration / dt / checkpoints)) // orthonormalise_every
                     * orthonormalise_every)

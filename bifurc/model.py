@@ -34,10 +34,6 @@ _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 _RESERVED = set(ALLOWED_FUNCTIONS) | set(ALLOWED_CONSTANTS) | {"t", "eps"}
 
-#: a model's time units per second, for frequencies in Hz (models in other time
-#: units get no ``frequency_hz``)
-PER_SECOND = {"ms": 1000.0, "s": 1.0}
-
 
 @dataclass(frozen=True)
 class State:
@@ -55,13 +51,31 @@ class State:
 
 @dataclass(frozen=True)
 class Parameter:
-    """A parameter: name, default, closed bounds ``[lower, upper]``, unit, meaning."""
+    """A parameter: name, default, bounds ``[lower, upper]``, unit, meaning.
+
+    ``open_ends`` = (lower excluded, upper excluded): a time constant has
+    bounds (0, inf), written ``bounds = "(0, inf)"`` in a model file, so
+    tau = 0 (a division by zero in the equations) is refused.
+    """
 
     name: str
     default: float
     bounds: tuple[float, float] = (-math.inf, math.inf)
     unit: str = ""
     description: str = ""
+    open_ends: tuple[bool, bool] = (False, False)
+
+    @property
+    def interval_text(self) -> str:
+        """The bounds as an interval, e.g. "(0.0, inf)" or "[0.0, 1.0]"."""
+        return interval_text(self.bounds, self.open_ends)
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies within the bounds (open ends excluded)."""
+        lower, upper = self.bounds
+        low_open, high_open = self.open_ends
+        return ((lower < value if low_open else lower <= value)
+                and (value < upper if high_open else value <= upper))
 
     def check(self, value, *, what="value") -> float:
         """Return ``value`` as float, or raise if it is non-finite or out of bounds."""
@@ -72,11 +86,17 @@ class Parameter:
                 f"parameter `{self.name}` must be a number, got {value!r}") from None
         if not math.isfinite(value):
             raise ParameterError(f"parameter `{self.name}` must be finite, got {value}")
-        lower, upper = self.bounds
-        if not lower <= value <= upper:
+        if not self.contains(value):
             raise ParameterError(
-                f"parameter `{self.name}` must lie in [{lower}, {upper}], got {what} {value}")
+                f"parameter `{self.name}` must lie in {self.interval_text}, got {what} {value}")
         return value
+
+
+def interval_text(bounds, open_ends=(False, False)) -> str:
+    """``[lo, hi]``, ``(lo, hi]``, ... with ``inf`` for infinite ends."""
+    lower, upper = bounds
+    return (f"{'(' if open_ends[0] else '['}{float(lower)}, {float(upper)}"
+            f"{')' if open_ends[1] else ']'}")
 
 
 @dataclass(frozen=True)
@@ -195,10 +215,10 @@ class Model:
                     f"[{lower}, {upper}]")
         for p in self.parameter_list:
             default = p.default
-            lower, upper = p.bounds
-            if not lower <= default <= upper:
+            if not p.contains(default):
                 raise ModelDefinitionError(
-                    f"default of parameter `{p.name}` ({default}) lies outside its bounds [{lower}, {upper}]")
+                    f"default of parameter `{p.name}` ({default}) lies outside its bounds "
+                    f"{p.interval_text}")
         self.state_names = tuple(s.name for s in self.states)
         self.parameter_names = tuple(p.name for p in self.parameter_list)
         self.state_symbols = tuple(sp.Symbol(n, real=True) for n in self.state_names)
@@ -359,7 +379,9 @@ class Model:
                                 **({"domain": list(s.domain)}
                                    if s.domain != (-math.inf, math.inf) else {})}
                        for s in self.states},
-            "parameters": {p.name: {"default": p.default, "bounds": list(p.bounds), "unit": p.unit,
+            "parameters": {p.name: {"default": p.default, "bounds": (p.interval_text if any(p.open_ends)
+                                                      else list(p.bounds)),
+                                    "unit": p.unit,
                                     "description": p.description} for p in self.parameter_list},
             "equations": dict(self.equation_texts),
         }
@@ -428,7 +450,7 @@ class Model:
         lines += ["", "parameters (default, bounds, unit):"]
         pw = max((len(n) for n in self.parameter_names), default=0)
         for p in self.parameter_list:
-            lines.append(f"  {p.name:<{pw}} = {p.default:<8g} [{p.bounds[0]:g}, {p.bounds[1]:g}]"
+            lines.append(f"  {p.name:<{pw}} = {p.default:<8g} {p.interval_text}"
                          f" {p.unit:<6} {p.description}")
         if self.coupling:
             lines += ["", "network coupling  F_k = f(x_k) + eps * sum_j W[k, j] H x_j, with H:"]
@@ -475,6 +497,31 @@ def _interval(value, where) -> tuple[float, float]:
     return lower, upper
 
 
+_INTERVAL_TEXT = re.compile(r"^\s*([\[(])\s*([^,\s]+)\s*,\s*([^,\s]+)\s*([\])])\s*$")
+
+
+def _bounds(value, where) -> tuple[tuple[float, float], tuple[bool, bool]]:
+    """(bounds, open_ends) from a list [lower, upper] (closed) or a text in
+    interval notation, "(0, inf)", "[0, 1)", ... (numbers and inf only)."""
+    if not isinstance(value, str):
+        return _interval(value, where), (False, False)
+    match = _INTERVAL_TEXT.match(value)
+    if match is None:
+        raise ModelDefinitionError(
+            f"{where} must be [lower, upper] or an interval such as \"(0, inf)\", got {value!r}")
+    opening, low, high, closing = match.groups()
+    numbers = []
+    for text in (low, high):
+        if not re.fullmatch(r"[-+]?(inf|\d+(\.\d*)?([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?)", text):
+            raise ModelDefinitionError(f"{where}: {text!r} is not a number")
+        numbers.append(text)
+    lower, upper = _interval(numbers, where)
+    open_ends = (opening == "(", closing == ")")
+    if lower == upper and any(open_ends):
+        raise ModelDefinitionError(f"{where} are an empty interval: {value!r}")
+    return (lower, upper), open_ends
+
+
 def _parameter_from_spec(name, entry, source):
     if not isinstance(entry, Mapping):
         entry = {"default": entry}
@@ -483,8 +530,8 @@ def _parameter_from_spec(name, entry, source):
         raise ModelDefinitionError(f"{source}: parameter `{name}` has unknown key(s) {sorted(extra)}")
     if "default" not in entry:
         raise ModelDefinitionError(f"{source}: parameter `{name}` has no default")
-    lower, upper = _interval(entry.get("bounds", (-math.inf, math.inf)),
-                             f"{source}: bounds of parameter `{name}`")
+    bounds, open_ends = _bounds(entry.get("bounds", (-math.inf, math.inf)),
+                                f"{source}: bounds of parameter `{name}`")
     # non-finite defaults are rejected by Model itself with the same message
-    return Parameter(name, entry["default"], (lower, upper), str(entry.get("unit", "")),
-                     str(entry.get("description", "")))
+    return Parameter(name, entry["default"], bounds, str(entry.get("unit", "")),
+                     str(entry.get("description", "")), open_ends)

@@ -13,7 +13,6 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import ModelDefinitionError
-from .model import Model
 
 _SUFFIXES = (".toml", ".yaml", ".yml")
 
@@ -57,18 +56,35 @@ def _read_spec(text: str, suffix: str, source: str) -> dict:
         raise ModelDefinitionError(f"{source} does not parse as YAML: {exc}") from None
 
 
-def load_model(name_or_path) -> Model:
+def builtin_model_spec(name: str) -> dict:
+    """The plain-data specification of a built-in model (no equation parsed)."""
+    for suffix in _SUFFIXES:
+        entry = resources.files("bifurc.models") / f"{name}{suffix}"
+        if entry.is_file():
+            return _read_spec(entry.read_text(), suffix, f"built-in model file {name}{suffix}")
+    raise ModelDefinitionError(f"unknown built-in model {name!r}: "
+                               f"{', '.join(builtin_model_names())}")
+
+
+def load_model(name_or_path):
     """Load a built-in model by name (``"ei"``) or a model file by path.
 
     Raises :class:`ModelDefinitionError` naming the problem when the file does
-    not exist, does not parse, or defines an invalid model.
+    not exist, does not parse, or defines an invalid model. Returns a
+    :class:`bifurc.model.Model`.
     """
+    from .model import Model
+
     if isinstance(name_or_path, Model):
         return name_or_path
     text_name = str(name_or_path)
     path = Path(text_name)
     if path.suffix in _SUFFIXES and path.exists():
         return Model.from_spec(_read_spec(path.read_text(), path.suffix, str(path)), str(path))
+    if path.is_file() and path.suffix not in _SUFFIXES:
+        raise ModelDefinitionError(
+            f"model file {text_name!r} has the extension {path.suffix or '(none)'!r}; model "
+            f"files are TOML (.toml) or YAML (.yaml, .yml)")
     if path.suffix in _SUFFIXES or "/" in text_name:
         raise ModelDefinitionError(f"model file {text_name!r} does not exist")
     for suffix in _SUFFIXES:

@@ -317,7 +317,7 @@ def locate_transverse_points(node, branch, L_values, *, homogeneous=None, growth
     """
     from tqdm.auto import tqdm
 
-    from .continuation.core import ContinuationOptions, NewtonFailure, _locate, norm
+    from .continuation.core import ContinuationOptions, NewtonFailure, locate_zero, norm
 
     node = load_model(node)
     homogeneous = homogeneous or homogeneous_model(node)
@@ -344,7 +344,7 @@ def locate_transverse_points(node, branch, L_values, *, homogeneous=None, growth
         step = norm(problem, chord)
         test = _ModeTest(problem, _mode_growth(problem, shift, branch.kind))
         try:
-            u, _, s = _locate(test, u_first, chord / step, step, "TI", options)
+            u, _, s = locate_zero(test, u_first, chord / step, step, "TI", options)
         except (ValueError, NewtonFailure):  # the sign change did not survive the remeshing
             u, s = (u_first, 0.0) if abs(growth[i, k]) < abs(growth[i + 1, k]) else (u_next, step)
         direction = "destabilising" if growth[i + 1, k] > growth[i, k] else "restabilising"

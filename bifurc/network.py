@@ -11,39 +11,15 @@ total input and a homogeneous (synchronous) invariant manifold exists
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sps
 
+from .codegen import uncoupled_coupling
+from .connectome import Connectome, load_connectome, row_normalise
 from .errors import ParameterError
 from .model import Model
-
-
-def row_normalise(connectivity):
-    """W = D^-1 C, after checking that C is square, finite, non-negative and
-    that every node receives input (no zero row). Dense in, dense out; sparse
-    in, CSR out."""
-    sparse = sps.issparse(connectivity)
-    C = sps.csr_matrix(connectivity, dtype=float) if sparse else np.array(connectivity, dtype=float)
-    if C.ndim != 2 or C.shape[0] != C.shape[1]:
-        raise ParameterError(f"connectivity must be a square matrix, got shape {C.shape}")
-    values = C.data if sparse else C
-    if not np.all(np.isfinite(values)):
-        raise ParameterError("connectivity has non-finite entries")
-    if np.any(values < 0):
-        raise ParameterError("connectivity has negative entries (weights must be >= 0)")
-    row_sums = np.asarray(C.sum(axis=1)).ravel()
-    isolated = np.flatnonzero(row_sums <= 0)
-    if isolated.size:
-        raise ParameterError(
-            f"node(s) {isolated[:10].tolist()} receive no input (zero row sum), so the row "
-            f"normalisation W = D^-1 C is undefined: remove them or add connections")
-    if sparse:
-        W = sps.diags(1.0 / row_sums) @ C
-        W = sps.csr_matrix(W)
-        W.sort_indices()
-        return W
-    return C / row_sums[:, None]
 
 
 class Network:
@@ -53,8 +29,11 @@ class Network:
     ----------
     model : Model
         Node model; it must declare a coupling matrix H (``[[coupling]]``).
-    connectivity : (N, N) array or scipy.sparse matrix
-        C[k, j] >= 0: strength of the connection j -> k.
+    connectivity : (N, N) array, scipy.sparse matrix, Connectome, or a
+        connectome's name or path (``"tvb76"``, ``"weights.npy"``; see
+        :func:`bifurc.connectome.load_connectome`)
+        C[k, j] >= 0: strength of the connection j -> k. A Connectome gives
+        its region labels unless ``labels`` is given.
     eps : float
         Global coupling strength.
     normalise : bool
@@ -74,6 +53,12 @@ class Network:
             raise ParameterError(f"`eps` must be finite, got {eps}")
         self.model = model
         self.eps = eps
+        if isinstance(connectivity, (str, Path)):
+            connectivity = load_connectome(connectivity)
+        if isinstance(connectivity, Connectome):
+            if labels is None and connectivity.labels:
+                labels = connectivity.labels
+            connectivity = connectivity.weights
         if normalise:
             self.weights = row_normalise(connectivity)
         else:
@@ -111,11 +96,5 @@ def kernel_parts(problem):
     if isinstance(problem, Network):
         return problem.model, problem.n_nodes, problem.kernel_coupling()
     if isinstance(problem, Model):
-        return problem, 1, uncoupled_kernel_coupling()
+        return problem, 1, uncoupled_coupling()
     raise ParameterError(f"`problem` must be a Model or a Network, got {type(problem).__name__}")
-
-
-def uncoupled_kernel_coupling():
-    """The coupling tuple of a single node (no network)."""
-    empty_i = np.zeros(1, dtype=np.int64)
-    return (0.0, 0, np.zeros((1, 1)), empty_i, empty_i, np.zeros(1))

@@ -20,7 +20,7 @@ def display_scale(model: Model | None, state: str) -> tuple[float, str]:
 
 def timeseries(trajectory, model: Model | None = None, states=None, nodes=None, ax=None,
                max_nodes: int = 10):
-    """Plot recorded states against time (ms), one panel per state.
+    """Plot recorded states against time, one panel per state.
 
     Rates (kHz in the model) are shown in Hz. For networks, ``nodes`` selects
     which nodes to draw (default: up to ``max_nodes`` of them).
@@ -46,7 +46,7 @@ def timeseries(trajectory, model: Model | None = None, states=None, nodes=None, 
             axis.plot(trajectory.time, factor * series[:, k], lw=0.8, label=label)
         axis.set_ylabel(f"{name} ({unit})" if unit else name)
         axis.grid(alpha=0.3)
-    axes[-1].set_xlabel("time (ms)")
+    axes[-1].set_xlabel(f"time ({trajectory.metadata.get('time_unit', 'ms')})")
     if trajectory.n_nodes > 1 and len(nodes) <= 10:
         axes[0].legend(fontsize="x-small", ncol=min(5, len(nodes)), loc="upper right")
     title = trajectory.model + (f" ({trajectory.status})" if trajectory.status != "completed" else "")
@@ -227,33 +227,28 @@ def cycle_frequency(branches, ax=None, band=(30.0, 100.0)):
 
 
 def two_parameter(branches, ax=None):
-    """Two-parameter diagram: LP-C, H-C, LPC-C, PD-C, NS-C and TI-C (dashed) curves in
-    their (p1, p2) plane with
-    codimension-two points marked. Hopf curves are solid where they are true
-    Hopf points and dotted on their neutral-saddle parts (kappa < 0)."""
+    """Two-parameter diagram: the two-parameter curves (LP-C, H-C, LPC-C, PD-C,
+    NS-C, TI-C and any registered type, styled by the registry) in their
+    (p1, p2) plane with codimension-two points marked. Parts a type marks
+    (the neutral-saddle parts of Hopf and torus curves) are dotted."""
     import matplotlib.pyplot as plt
 
-    styles = {"LP-C": ("tab:red", "fold (LP)"), "H-C": ("tab:blue", "Hopf (H)"),
-              "LPC-C": ("tab:orange", "fold of cycles (LPC)"),
-              "PD-C": ("tab:green", "period doubling (PD)"),
-              "NS-C": ("tab:purple", "torus (NS)"),
-              "TI-C": ("0.35", "transverse instability (TI)")}
+    from .continuation.registry import curve_types
+
+    styles = {t.kind: t for t in curve_types(2)}
     branches = [b for b in _as_list(branches) if b.kind in styles]
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.8))
     labelled = set()
     for branch in branches:
         x, yv = branch.values[:, 0], branch.values[:, 1]
-        colour, name = styles[branch.kind]
-        if branch.kind == "H-C":
-            for a, b, true_hopf in _runs(branch.extra["kappa"] > 0):
-                ax.plot(x[a:b + 1], yv[a:b + 1], color=colour, lw=1.6, ls="-" if true_hopf else ":",
-                        label=None if name in labelled else name)
-                labelled.add(name)
-        else:
-            ax.plot(x, yv, color=colour, lw=1.6, ls="--" if branch.kind == "TI-C" else "-",
-                    label=None if name in labelled else name)
-            labelled.add(name)
+        style = styles[branch.kind]
+        dotted = style.dotted(branch) if style.dotted else np.zeros(len(branch), dtype=bool)
+        for a, b, neutral in _runs(dotted):
+            ax.plot(x[a:b + 1], yv[a:b + 1], color=style.colour, lw=1.6,
+                    ls=":" if neutral else style.line,
+                    label=None if style.description in labelled else style.description)
+            labelled.add(style.description)
         for point in branch.special_points:
             _mark(ax, x[point.index], yv[point.index], point)
     if branches:
@@ -292,5 +287,48 @@ def msf_map(branch, L_values, growth, modes=None, ax=None):
     ax.set_xlabel(branch.free[0])
     ax.set_ylabel("L (eigenvalue of W)")
     ax.figure.colorbar(image, ax=ax, label="growth rate (1/ms)", extend="both")
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def spacetime(trajectory, state: str, model: Model | None = None, ax=None):
+    """A network run as an image: region (rows) against time, the colour scale
+    covering the 1st-99th percentiles of the second half (so the start
+    transient does not dominate)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 3.6))
+    factor, unit = display_scale(model, state)
+    values = factor * trajectory[state]
+    late = values[trajectory.time >= trajectory.time[-1] / 2]
+    low, high = np.percentile(late, [1, 99])
+    image = ax.imshow(values.T, aspect="auto", origin="lower",
+                      extent=[trajectory.time[0], trajectory.time[-1], -0.5,
+                              trajectory.n_nodes - 0.5], cmap="viridis", vmin=low, vmax=high)
+    time_unit = model.time_unit if model is not None else "ms"
+    ax.set_xlabel(f"time ({time_unit})")
+    ax.set_ylabel("region")
+    ax.figure.colorbar(image, ax=ax, label=f"{state} ({unit})" if unit else state)
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def msf_curve(L_grid, growth_grid, title: str, modes=None, growth_modes=None,
+              modes_label: str = "connectome modes", time_unit: str = "ms", ax=None):
+    """The master stability function: growth rate against L (real grid) as a
+    line, the connectome's modes as dots at Re L, and the zero line."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 4.0))
+    ax.plot(L_grid, growth_grid, "k-", lw=1.5, label="MSF")
+    if modes is not None and len(modes):
+        ax.plot(np.real(modes), growth_modes, "o", ms=4, color="tab:red", label=modes_label)
+    ax.axhline(0.0, color="0.5", lw=0.8)
+    ax.set_xlabel("L (eigenvalue of W)")
+    ax.set_ylabel(f"growth rate (1/{time_unit})")
+    ax.set_title(title)
+    ax.legend(fontsize="small")
     ax.figure.tight_layout()
     return ax.figure

@@ -10,12 +10,12 @@ save never leaves a half-written file under the final name.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from .files import atomic_write
 
 SCHEMA = "bifurc.trajectory/1"
 
@@ -62,18 +62,9 @@ class Trajectory:
 
     def save(self, path) -> Path:
         """Write an NPZ file (atomically). Returns the path."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                np.savez_compressed(stream, time=self.time, states=self.states,
-                                    metadata=np.array(self._metadata_json()))
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        return path
+        return atomic_write(path, lambda stream: np.savez_compressed(
+            stream, time=self.time, states=self.states, metadata=np.array(self._metadata_json())),
+            "wb")
 
     @classmethod
     def load(cls, path) -> "Trajectory":
@@ -96,9 +87,5 @@ class Trajectory:
         else:
             header = ["time"] + [f"{s}[{k}]" for k in range(self.n_nodes) for s in self.state_names]
         table = np.column_stack([self.time, self.states.reshape(len(self.time), -1)])
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".csv.tmp")
-        with os.fdopen(handle, "w") as stream:
-            np.savetxt(stream, table, delimiter=",", header=",".join(header), comments="",
-                       fmt="%.10g")
-        os.replace(temporary, path)
-        return path
+        return atomic_write(path, lambda stream: np.savetxt(
+            stream, table, delimiter=",", header=",".join(header), comments="", fmt="%.10g"))

@@ -3,12 +3,11 @@ classification of attractors by simulation."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
-from bifurc.continuation.branch import _atomic
+from bifurc import files
 
 
 def save_figure(figure, out: Path, stem: str) -> list[Path]:
@@ -24,16 +23,12 @@ def save_figure(figure, out: Path, stem: str) -> list[Path]:
 
 def write_json(path: Path, data) -> Path:
     """Write ``data`` as indented JSON, atomically (never a half-written file)."""
-    path = Path(path)
-    _atomic(path, lambda stream: json.dump(data, stream, indent=2, allow_nan=True), "w")
-    return path
+    return files.write_json(path, data, indent=2)
 
 
 def write_npz(path: Path, **arrays) -> Path:
     """Write ``arrays`` as a compressed NPZ file, atomically (lossless float64)."""
-    path = Path(path)
-    _atomic(path, lambda stream: np.savez_compressed(stream, **arrays), "wb")
-    return path
+    return files.atomic_write(path, lambda stream: np.savez_compressed(stream, **arrays), "wb")
 
 
 def unique_legend(ax, **options):

@@ -194,3 +194,38 @@ def min_slope(p):
     best = minimize_scalar(lambda w: slope(np.exp(w)), bracket=(u[k - 1], u[k], u[k + 1]),
                            tol=1e-14)
     return best.fun, float(eta_e(np.exp(best.x)))
+
+
+def ei_unstable_manifold_falls_low(eta_e, J_ee=30.0):
+    """Shooting with the independent reference (tests/ei_reference.py: the field
+    of docs/models.md, its equilibria by brentq, the hand-derived Jacobian), no
+    bifurc code: from the saddle of the bistable E/I node (default J_ee = 30), the upper
+    branch of its one-dimensional unstable manifold ends on the low-activity
+    state on one side of the homoclinic orbit and on the high-activity one on
+    the other side. (Bisected to 1e-5, the reference homoclinic parameter is
+    eta_e = -7.80586; the diagram's estimate, -7.80460, is 1.3e-3 from it.)"""
+    p = {**DEFAULTS, "J_ee": J_ee, "eta_e": eta_e}
+    states = equilibria(p)
+    unstable_dimensions = [int(np.sum(np.linalg.eigvals(jacobian(p, x)).real > 0)) for x in states]
+    assert sorted(unstable_dimensions) == [0, 0, 1]  # low and high states, the saddle between
+    saddle = states[unstable_dimensions.index(1)]
+    values, vectors = np.linalg.eig(jacobian(p, saddle))
+    unstable = vectors[:, np.argmax(values.real)].real
+    unstable = unstable if unstable[0] > 0 else -unstable
+    run = solve_ivp(field(p), (0, 600), saddle + 1e-9 * unstable / np.linalg.norm(unstable),
+                    rtol=1e-12, atol=1e-14)
+    return run.y[0, -1] < 0.03
+
+
+def ei_homoclinic_eta_e(low, high, J_ee=30.0, tolerance=1e-8):
+    """eta_e of the homoclinic orbit of the bistable E/I node, bisected with
+    ei_unstable_manifold_falls_low between ``low`` (falls low) and ``high``."""
+    assert ei_unstable_manifold_falls_low(low, J_ee) and not ei_unstable_manifold_falls_low(
+        high, J_ee)
+    while high - low > tolerance:
+        middle = 0.5 * (low + high)
+        if ei_unstable_manifold_falls_low(middle, J_ee):
+            low = middle
+        else:
+            high = middle
+    return 0.5 * (low + high)

@@ -69,7 +69,7 @@ def of_type(result, kind):
 
 def c_compiler():
     auto_dir = auto07p.auto_directory()
-    return auto07p._make_variables(auto_dir)["CC"].split(), auto07p._header_dir(auto_dir)
+    return auto07p.install.make_variables(auto_dir)["CC"].split(), auto07p.install.header_directory(auto_dir)
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -342,7 +342,7 @@ def test_bad_arguments(qif):
 
 @needs_auto
 def test_compile_failure_is_reported(qif, monkeypatch, tmp_path):
-    monkeypatch.setattr(auto07p, "render_equation_file", lambda model: "this is not C;\n")
+    monkeypatch.setattr(auto07p.run, "render_equation_file", lambda model: "this is not C;\n")
     p = qif.parameters(eta=-10.0)
     x0 = equilibrium(qif, p, [0.05, -3.0])
     with pytest.raises(RuntimeError, match="compiling the AUTO equation file failed"):
@@ -352,7 +352,7 @@ def test_compile_failure_is_reported(qif, monkeypatch, tmp_path):
 @needs_auto
 def test_auto_failure_is_reported(qif, monkeypatch, tmp_path):
     render = auto07p.render_constants
-    monkeypatch.setattr(auto07p, "render_constants",
+    monkeypatch.setattr(auto07p.workflows, "render_constants",
                         lambda *a, **k: render(*a, **k) + "BOGUS = 1\n")
     p = qif.parameters(eta=-10.0)
     x0 = equilibrium(qif, p, [0.05, -3.0])
@@ -361,21 +361,21 @@ def test_auto_failure_is_reported(qif, monkeypatch, tmp_path):
 
 
 def test_unavailable_says_how_to_install(qif, monkeypatch):
-    monkeypatch.setattr(auto07p, "auto_directory", lambda: None)
-    auto07p._availability.cache_clear()
+    monkeypatch.setattr(auto07p.install, "auto_directory", lambda: None)
+    auto07p.install._availability.cache_clear()
     try:
         ok, reason = auto07p.auto_available()
         assert not ok and "apt-get install auto-07p gfortran" in reason
         with pytest.raises(RuntimeError, match="apt-get install auto-07p"):
             auto07p.continue_equilibria_auto(qif, qif.parameters(), [0.1, -1.0], "eta", (-15, 5))
     finally:
-        auto07p._availability.cache_clear()
+        auto07p.install._availability.cache_clear()
 
 
 def test_fortran_numbers_with_three_digit_exponents():
-    assert auto07p._to_float("1.2500000000-100") == 1.25e-100
-    assert auto07p._to_float("-3.0000000000+120") == -3e120
-    assert auto07p._to_float("1.0000000000E-002") == 0.01
+    assert auto07p.parse._to_float("1.2500000000-100") == 1.25e-100
+    assert auto07p.parse._to_float("-3.0000000000+120") == -3e120
+    assert auto07p.parse._to_float("1.0000000000E-002") == 0.01
 
 
 def test_unavailable_reasons_name_what_is_missing(monkeypatch, tmp_path):
@@ -390,19 +390,19 @@ def test_unavailable_reasons_name_what_is_missing(monkeypatch, tmp_path):
     (fake / "lib" / "auto.o").write_text("")
     (fake / "include" / "auto_f2c.h").write_text("")
     monkeypatch.setenv("AUTO_DIR", str(fake))
-    auto07p._availability.cache_clear()
+    auto07p.install._availability.cache_clear()
     try:
         assert auto07p.auto_directory() == fake
         ok, reason = auto07p.auto_available()
         assert not ok
         assert "the compiler `no-such-compiler-bifurc` used by AUTO-07p (CC in" in reason
         assert "apt-get install auto-07p gfortran" in reason
-        monkeypatch.setattr(auto07p, "_header_dir", lambda auto_dir: None)
-        auto07p._availability.cache_clear()
+        monkeypatch.setattr(auto07p.install, "header_directory", lambda auto_dir: None)
+        auto07p.install._availability.cache_clear()
         ok, reason = auto07p.auto_available()
         assert not ok and "C header auto_f2c.h was not found" in reason
     finally:
-        auto07p._availability.cache_clear()
+        auto07p.install._availability.cache_clear()
 
 
 #: the start of a fort.7 of an AUTO-07p run on qif (tau = delta = 1, J = 15) in

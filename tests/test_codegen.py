@@ -532,3 +532,101 @@ def test_compile_model_binds_the_given_model(tmp_path):
     np.testing.assert_array_equal(c.vector_field([1.0]), [-3.0])      # second's default
     np.testing.assert_array_equal(c.vector_field([1.0], {"k": 50.0}), [-50.0])  # second's bounds
     assert c.model is second
+
+
+def test_threads_share_one_fully_imported_module(tmp_path, monkeypatch):
+    """Threads compiling the same new model at once: the module is rendered and
+    imported once, and every thread gets it complete (a lock per module)."""
+    import threading
+    import time
+
+    import bifurc.codegen as codegen
+
+    rendered = []
+    render = codegen.render_module
+
+    def slow_render(model):  # widens the window in which threads could race
+        rendered.append(model.name)
+        time.sleep(0.3)
+        return render(model)
+
+    monkeypatch.setattr(codegen, "render_module", slow_render)
+    model = Model.from_spec({"name": "thread_probe", "states": {"x": 1.0},
+                             "parameters": {"k": 2.0}, "equations": {"x": "-k * x + x**3"}})
+    barrier = threading.Barrier(4)
+    results, errors = [], []
+
+    def worker():
+        barrier.wait()
+        try:
+            results.append(compile_model(model, cache_dir=tmp_path))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and rendered == ["thread_probe"]
+    modules = {id(r.kernels) for r in results}
+    assert len(modules) == 1
+    x = np.array([0.5])
+    for compiled in results:  # -k x + x^3 at x = 0.5, k = 2
+        assert compiled.vector_field(x)[0] == -2 * 0.5 + 0.5**3
+
+
+def test_cache_key_covers_generator_and_library_versions(monkeypatch):
+    import sympy
+
+    import bifurc.codegen as codegen
+
+    model = load_model("qif")
+    key = codegen.module_key(model)
+    monkeypatch.setattr(sympy, "__version__", "0.0.0")
+    assert codegen.module_key(model) != key
+    monkeypatch.undo()
+    assert codegen.module_key(model) == key
+    monkeypatch.setattr(codegen, "_generator_source", lambda: "a changed generator")
+    assert codegen.module_key(model) != key
+
+
+def test_processes_sharing_an_empty_cache_agree(tmp_path):
+    """Two processes compile the same model into one empty cache at once: both
+    succeed, one generated file remains, and both evaluate f exactly."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, numpy as np\n"
+        "from bifurc.model import Model\n"
+        "from bifurc.codegen import compile_model\n"
+        "m = Model.from_spec({'name': 'process_probe', 'states': {'x': 1.0},"
+        " 'parameters': {'k': 3.0}, 'equations': {'x': 'k * sin(x) - x'}})\n"
+        "c = compile_model(m, cache_dir=sys.argv[1])\n"
+        "print(repr(float(c.vector_field(np.array([0.7]))[0])))\n")
+    runs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err for _, err in outputs]
+    expected = 3.0 * np.sin(0.7) - 0.7
+    assert [float(out) for out, _ in outputs] == [expected, expected]
+    assert len(list(tmp_path.glob("process_probe_*.py"))) == 1
+
+
+def test_vector_field_rows_match_the_independent_field():
+    """One compiled call over many states equals the ei field of docs/models.md
+    (tests/ei_reference.py) at every row."""
+    from ei_reference import DEFAULTS, field
+
+    model = load_model("ei")
+    values = {**DEFAULTS, "eta_e": 7.5, "J_ee": 12.0}
+    rng = np.random.default_rng(3)
+    X = rng.uniform([0.001, -3, 0.001, 0.001, -3, 0.001], [0.2, 3, 0.2, 0.2, 3, 0.2], (40, 6))
+    rows = compile_model(model).vector_field_rows(X, model.parameters(**values))
+    f = field(values)
+    expected = np.array([f(0.0, x) for x in X])
+    np.testing.assert_allclose(rows, expected, rtol=1e-13, atol=1e-13 * np.abs(expected).max())
+    with pytest.raises(ValueError, match=r"shape \(m, 6\)"):
+        compile_model(model).vector_field_rows(X[:, :5])

@@ -5,6 +5,7 @@ the pages resolve."""
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bifurc.cli import build_parser
@@ -43,6 +44,39 @@ def test_tutorial_runs(tmp_path, monkeypatch):
                  "hopf_curve.png", "msf_map.png", "synchrony_boundary.png",
                  "results/branches.json", "results/branches.npz"):
         assert (tmp_path / name).stat().st_size > 0, name
+
+
+def test_readme_api_snippet_runs_as_written(tmp_path, monkeypatch):
+    """The README's API block runs unchanged, and its printed claims hold: the
+    Hopf frequencies and criticality against the independent ei oracle."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ei_reference import hopf_point
+
+    pytest.importorskip("tvb_data")
+    (block,) = [b for b in python_blocks((DOCS.parent / "README.md").read_text())
+                if "import bifurc as bf" in b]
+    monkeypatch.chdir(tmp_path)
+    namespace = {"__name__": "readme"}
+    try:
+        exec(compile(block, "README.md, API block", "exec"), namespace)
+    finally:
+        plt.close("all")
+    eq = namespace["eq"]
+    readme_hz = [float(x) for x in re.findall(r"H\d \((\d+\.\d) Hz\)", block)]
+    assert len(readme_hz) == 2
+    for label, claimed in zip(("H1", "H2"), readme_hz):
+        point = eq[label]
+        eta, eigenvalue = hopf_point(point.parameters["eta_e"] - 0.5,
+                                     point.parameters["eta_e"] + 0.5)
+        assert point.parameters["eta_e"] == pytest.approx(eta, abs=1e-7)
+        assert round(1000 * abs(eigenvalue.imag) / (2 * np.pi), 1) == claimed
+        assert point.data["l1"] < 0  # supercritical, as the comment says
+    assert (tmp_path / "diagram.png").stat().st_size > 0
+    assert (tmp_path / "run.npz").stat().st_size > 0
+    assert namespace["net"].n_nodes == 66 and namespace["net"].labels[0] != "0"
 
 
 def subcommands() -> dict:

@@ -424,7 +424,7 @@ def test_parameters_not_a_number():
 
 
 def test_builtin_bounds_are_enforced():
-    with pytest.raises(ParameterError, match=r"parameter `tau_se` must lie in \[0\.0, inf\]"):
+    with pytest.raises(ParameterError, match=r"parameter `tau_se` must lie in \(0\.0, inf\)"):
         load_model("ei").parameters(tau_se=-1.0)
     with pytest.raises(ParameterError, match=r"parameter `J_ei` must lie in"):
         load_model("ei").parameters(J_ei=-0.1)
@@ -658,3 +658,50 @@ def test_allowed_functions_mean_what_they_say(tmp_path):
     # abs of a negative argument (sign matters for abs only)
     np.testing.assert_allclose(compiled.vector_field(np.zeros(len(states)), {"a": -0.5})[
         names.index("abs")], 0.5, rtol=0)
+
+
+# --- open bounds: a time constant lives in (0, inf) -----------------------------------
+
+def _tau_model(bounds):
+    return bifurc.Model.from_spec({"name": "decay", "states": {"x": 1.0},
+                               "parameters": {"tau": {"default": 2.0, "bounds": bounds},
+                                              "a": 1.0},
+                               "equations": {"x": "(a - x) / tau"}})
+
+
+def test_open_bounds_refuse_the_excluded_end():
+    model = _tau_model("(0, inf)")
+    assert model.parameter_info["tau"].open_ends == (True, True)
+    assert model.parameters(tau=1e-9)["tau"] == 1e-9
+    with pytest.raises(bifurc.ParameterError, match=r"`tau` must lie in \(0\.0, inf\), got value 0\.0"):
+        model.parameters(tau=0.0)
+    closed = _tau_model("[0, 5]")
+    assert closed.parameters(tau=0.0)["tau"] == 0.0 and closed.parameters(tau=5.0)["tau"] == 5.0
+    half = _tau_model("[0, 5)")
+    with pytest.raises(bifurc.ParameterError, match=r"\[0\.0, 5\.0\)"):
+        half.parameters(tau=5.0)
+    # the text form survives a round trip through the plain-data spec
+    again = bifurc.Model.from_spec(model.to_spec())
+    assert again.parameter_info["tau"] == model.parameter_info["tau"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("(0, inf", "must be \\[lower, upper\\] or an interval"),
+    ("(0; 1)", "must be \\[lower, upper\\] or an interval"),
+    ("(1, 0)", "are not an interval"),
+    ("(1, 1]", "empty interval"),
+    ("(0, __import__)", "is not a number"),
+    ("(0, 1e400x)", "is not a number"),
+])
+def test_bad_interval_texts_are_named(text, message):
+    with pytest.raises(bifurc.ModelDefinitionError, match=message):
+        _tau_model(text)
+
+
+def test_builtin_time_constants_are_open_and_continuation_cannot_reach_zero():
+    model = bifurc.load_model("ei")
+    for name in ("tau_e", "tau_i", "tau_se", "tau_si"):
+        assert model.parameter_info[name].open_ends[0], name
+    with pytest.raises(bifurc.ParameterError, match=r"reach outside its range \(0\.0, inf\)"):
+        bifurc.continue_equilibria(model, model.parameters(eta_e=-5.0), free="tau_se",
+                               bounds=(0.0, 5.0))

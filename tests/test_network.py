@@ -110,3 +110,20 @@ def test_model_without_coupling_cannot_form_a_network():
     qif = bf.load_model("qif")
     with pytest.raises(bf.ParameterError, match="declares no coupling"):
         bf.Network(qif, np.ones((2, 2)))
+
+
+def test_network_from_a_connectome_object_name_or_path(tmp_path):
+    """A Connectome, its file path and the bare matrix give the same W; the
+    Connectome's region labels are kept."""
+    model = bf.load_model("ei")
+    C = np.array([[0.0, 2.0, 1.0], [1.0, 0.0, 0.0], [3.0, 1.0, 0.0]])
+    connectome = bf.connectome.Connectome("three", C, labels=["a", "b", "c"])
+    np.save(tmp_path / "three.npy", C)
+    by_object = bf.Network(model, connectome, eps=1.0)
+    by_path = bf.Network(model, str(tmp_path / "three.npy"), eps=1.0)
+    exact = C / C.sum(axis=1, keepdims=True)
+    np.testing.assert_array_equal(by_object.weights, exact)
+    np.testing.assert_array_equal(by_path.weights, exact)
+    assert by_object.labels == ["a", "b", "c"]
+    with pytest.raises(bf.ParameterError, match="unknown connectome 'tvb77'"):
+        bf.Network(model, "tvb77")

@@ -9,6 +9,7 @@ import pytest
 
 import bifurc as bf
 import bifurc.sweep as sweep_module
+import bifurc.sweep.classify as classify_module
 from bifurc.cli import main
 from bifurc.sweep import SweepOptions, parse_grid, sweep, sweep_map
 
@@ -133,6 +134,27 @@ def test_lorenz_attractor_is_chaos_with_the_known_exponent():
     assert rest["lyapunov_per_s"] == pytest.approx(1000 * eigenvalues.real.max(), rel=2e-3)
 
 
+def test_nan_lyapunov_exponent_is_never_a_regime(monkeypatch):
+    # A tangent dynamics that overflowed gives NaN; before, NaN > threshold was
+    # False and the chaotic point was classified "oscillation" without a word.
+    import bifurc.lyapunov as lyapunov_module
+
+    real = lyapunov_module.lyapunov_spectrum
+
+    def overflowed(*args, **kwargs):
+        spectrum = real(*args, **kwargs)
+        spectrum.exponents[:] = np.nan
+        return spectrum
+
+    monkeypatch.setattr(lyapunov_module, "lyapunov_spectrum", overflowed)
+    lorenz = bf.Model.from_spec(LORENZ)
+    options = SweepOptions(dt=0.01, lyapunov_dt=0.005, lyapunov_duration=200.0,
+                           second_state={"x": 1.0, "y": 1.0, "z": 1.5})
+    (row,) = sweep(lorenz, {"rho": [28.0]}, options=options, workers=1, progress=False).rows
+    assert row["regime"] == "diverged"
+    assert "Lyapunov exponent is nan" in row["message"]
+
+
 def _run_cli(out, *extra):
     return main(["sweep", "ei", "--grid", "eta_e=-5:15:3", "eta_i=-5:0:2", "--measure",
                  "regime,frequency,range", "--duration", "300", "--out", str(out), "--quiet",
@@ -162,7 +184,7 @@ def test_local_processes_and_dask_cluster_give_the_same_table(tmp_path, capsys):
 
 
 def test_interrupted_sweep_keeps_finished_points_and_resumes(tmp_path, monkeypatch):
-    evaluate = sweep_module.evaluate_point
+    evaluate = classify_module.evaluate_point
     calls = []
 
     def interrupted_at_third(task):
@@ -172,7 +194,7 @@ def test_interrupted_sweep_keeps_finished_points_and_resumes(tmp_path, monkeypat
         return evaluate(task)
 
     arguments = dict(parameters={"J": 15.0}, options=QIF_OPTIONS, workers=1, progress=False)
-    monkeypatch.setattr(sweep_module, "evaluate_point", interrupted_at_third)
+    monkeypatch.setattr(classify_module, "evaluate_point", interrupted_at_third)
     first = sweep("qif", ["eta=-7:-2:6"], "range", out=tmp_path / "a", **arguments)
     assert first.status == "interrupted" and [r["point"] for r in first.rows] == [0, 1]
     saved = sweep_module.load_sweep(tmp_path / "a")
@@ -182,33 +204,33 @@ def test_interrupted_sweep_keeps_finished_points_and_resumes(tmp_path, monkeypat
         stream.write("5,-2.0,res")
 
     calls.clear()
-    monkeypatch.setattr(sweep_module, "evaluate_point", lambda task: calls.append(
+    monkeypatch.setattr(classify_module, "evaluate_point", lambda task: calls.append(
         task["point"]) or evaluate(task))
     resumed = sweep("qif", ["eta=-7:-2:6"], "range", out=tmp_path / "a", **arguments)
     assert sorted(calls) == [2, 3, 4, 5]
     assert resumed.status == "completed" and len(resumed) == 6
 
-    monkeypatch.setattr(sweep_module, "evaluate_point", evaluate)
+    monkeypatch.setattr(classify_module, "evaluate_point", evaluate)
     fresh = sweep("qif", ["eta=-7:-2:6"], "range", out=tmp_path / "b", **arguments)
     assert (tmp_path / "a" / "sweep.csv").read_text() == (tmp_path / "b" / "sweep.csv").read_text()
     assert resumed.rows == fresh.rows
 
     # a finished sweep rerun computes nothing
     calls.clear()
-    monkeypatch.setattr(sweep_module, "evaluate_point", lambda task: calls.append(task) or {})
+    monkeypatch.setattr(classify_module, "evaluate_point", lambda task: calls.append(task) or {})
     again = sweep("qif", ["eta=-7:-2:6"], "range", out=tmp_path / "a", **arguments)
     assert calls == [] and again.rows == fresh.rows
 
 
 def test_a_failing_point_keeps_the_finished_rows(tmp_path, monkeypatch):
-    evaluate = sweep_module.evaluate_point
+    evaluate = classify_module.evaluate_point
 
     def broken_third(task):
         if task["point"] == 2:
             raise RuntimeError("a bug in a worker")
         return evaluate(task)
 
-    monkeypatch.setattr(sweep_module, "evaluate_point", broken_third)
+    monkeypatch.setattr(classify_module, "evaluate_point", broken_third)
     with pytest.raises(RuntimeError, match="a bug in a worker"):
         sweep("qif", ["eta=-7:-2:4"], options=QIF_OPTIONS, workers=1, progress=False,
               out=tmp_path)
@@ -234,7 +256,7 @@ def test_other_settings_in_the_same_folder_are_refused(tmp_path):
     (["eta=1:2:0"], None, None, "N must be at least 1"),
     (["eta=1:2:2", "eta=0:1:2"], None, None, "names `eta` twice"),
     (["bogus=1:2:2"], None, None, "unknown parameter 'bogus'"),
-    (["tau=-1:1:3"], None, None, r"`tau` must lie in \[0.0, inf\], got grid value -1.0"),
+    (["tau=-1:1:3"], None, None, r"`tau` must lie in \(0.0, inf\), got grid value -1.0"),
     (["eta=1:2:2"], "regime,spectrum", None, "unknown measure 'spectrum'"),
     (["eta=1:2:2"], None, {"eta": 1.0}, "`eta` is both swept"),
 ])

@@ -1,13 +1,18 @@
-"""Numerical continuation: the pseudo-arclength algorithm, equilibria (EP-C),
-fold and Hopf curves (LP-C, H-C), normal forms and the results objects."""
+"""Numerical continuation: the pseudo-arclength algorithm, the curve types and
+their registry (equilibria, cycles and their bifurcation curves), attractors
+by simulation, normal forms and the results objects (docs/architecture.md)."""
 
+from .attractors import find_attractor, find_cycle
 from .branch import Branch, SpecialPoint, load_branches, save_branches
 from .core import ContinuationOptions, ContinuationProblem
-from .curves import continue_curve
-from .cycles import PeriodicOrbit, continue_cycles, find_cycle
+from .cycles import PeriodicOrbit, continue_cycles
 from .diagram import bifurcation_diagram
 from .equilibria import continue_equilibria, find_equilibrium
+from .homoclinic import continue_homoclinic, homoclinic_point
+from .registry import CurveType, continue_curve, curve_type, curve_types, register
 
 __all__ = ["Branch", "SpecialPoint", "load_branches", "save_branches", "ContinuationOptions",
            "ContinuationProblem", "continue_equilibria", "continue_curve", "find_equilibrium",
-           "continue_cycles", "find_cycle", "PeriodicOrbit", "bifurcation_diagram"]
+           "continue_cycles", "find_cycle", "find_attractor", "PeriodicOrbit",
+           "bifurcation_diagram", "CurveType", "curve_type", "curve_types", "register",
+           "continue_homoclinic", "homoclinic_point"]

@@ -23,8 +23,11 @@ import numpy as np
 
 from ..codegen import compile_model, parameter_vector
 from ..errors import DivergenceError, ParameterError
-from ..model import PER_SECOND
+from ..integrate import DormandPrince, simulate
+from ..units import PER_SECOND
 from ..model_files import load_model
+from .cycles import PeriodicOrbit, refine_cycle
+from .equilibria import newton_equilibrium, sorted_eigenvalues
 
 #: distance of a return to the end point, relative to the orbit's range per
 #: state, below which the motion is taken as periodic
@@ -137,8 +140,6 @@ class Attractor:
 
 
 def _simulate(model, p, guess, duration):
-    from ..integrate import DormandPrince, simulate
-
     sample = min(0.05, duration / 4000)
     return simulate(model, p, duration=duration,
                     integrator=DormandPrince(rtol=1e-10, atol=1e-12), initial_state=guess,
@@ -155,9 +156,6 @@ def find_attractor(model, parameters=None, *, guess=None, transient: float = 200
     Never raises for an attractor it cannot analyse: the kind says so
     ("irregular", "diverged") with a message; bad input raises ParameterError.
     """
-    from .cycles import refine_cycle
-    from .equilibria import newton_equilibrium, sorted_eigenvalues
-
     model = load_model(model)
     p = parameter_vector(model, parameters)
     values = dict(zip(model.parameter_names, p.tolist()))
@@ -245,5 +243,26 @@ def find_attractor(model, parameters=None, *, guess=None, transient: float = 200
                      f"simulation to {closure:.1e}", orbit=orbit, details=details)
 
 
-__all__ = ["Attractor", "SectionReturns", "section_returns", "find_attractor",
+def find_cycle(model, parameters=None, *, guess=None, transient: float = 2000.0,
+               ntst: int = 50, ncol: int = 4) -> PeriodicOrbit:
+    """The stable limit cycle a simulation from ``guess`` (default the initial
+    state) settles on, refined by collocation.
+
+    Simulates ``transient`` (model time units) with adaptive Dormand-Prince,
+    measures the period by the first return of the whole state
+    (bifurc.continuation.attractors), refines the last period by collocation on
+    an adapted mesh (period free, parameters fixed) and checks the result
+    against the simulation. Raises ParameterError, with what the run settled on
+    instead, when the attractor is an equilibrium, quasi-periodic or chaotic,
+    or the run diverges.
+    """
+    attractor = find_attractor(model, parameters, guess=guess, transient=transient, ntst=ntst,
+                               ncol=ncol)
+    if attractor.kind != "cycle":
+        raise ParameterError(f"no limit cycle found: the simulation settles on "
+                             f"{attractor.message}")
+    return attractor.orbit
+
+
+__all__ = ["Attractor", "SectionReturns", "section_returns", "find_attractor", "find_cycle",
            "RETURN_TOLERANCE", "CLOSURE_TOLERANCE"]

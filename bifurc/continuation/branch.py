@@ -10,12 +10,13 @@ a save/load cycle is exact.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from ..files import atomic_write, write_json
 
 SCHEMA = "bifurc.branches/1"
 
@@ -160,8 +161,13 @@ def save_branches(branches, directory) -> tuple[Path, Path]:
         meta["branches"].append(branch._metadata())
         arrays.update({f"{i}/{k}": v for k, v in branch._arrays().items()})
     npz_path, json_path = directory / "branches.npz", directory / "branches.json"
-    _atomic(npz_path, lambda stream: np.savez_compressed(stream, **arrays), "wb")
-    _atomic(json_path, lambda stream: stream.write(json.dumps(meta, indent=1)), "w")
+    # the two files are one result: both carry the same token, so that a pair
+    # from two different writes (an interrupted save) is refused on loading
+    token = uuid.uuid4().hex
+    arrays["pair_token"] = np.array(token)
+    meta["pair_token"] = token
+    atomic_write(npz_path, lambda stream: np.savez_compressed(stream, **arrays), "wb")
+    write_json(json_path, meta)
     return json_path, npz_path
 
 
@@ -177,6 +183,10 @@ def load_branches(directory) -> list[Branch]:
         raise ValueError(f"{json_path} is not a bifurc branches file (schema {meta.get('schema')!r})")
     branches = []
     with np.load(directory / "branches.npz", allow_pickle=False) as data:
+        token = str(data["pair_token"]) if "pair_token" in data else None
+        if meta.get("pair_token") != token:
+            raise ValueError(f"{json_path} and branches.npz come from different saves (an "
+                             f"interrupted write?): save the branches again")
         for i, b in enumerate(meta["branches"]):
             extra = {k: data[f"{i}/extra.{k}"] for k in b["extra"]}
             branches.append(Branch(
@@ -189,14 +199,3 @@ def load_branches(directory) -> list[Branch]:
                 warnings=b.get("warnings", []),
                 in_domain=data[f"{i}/in_domain"] if f"{i}/in_domain" in data else None))
     return branches
-
-
-def _atomic(path: Path, write, mode):
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(handle, mode) as stream:
-            write(stream)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

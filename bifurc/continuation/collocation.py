@@ -141,7 +141,7 @@ class Discretisation:
         pts = self.points(x_flat)
         derivative = np.empty((self.ntst, self.n))
         # NCOL-th derivative of each interval's polynomial: NCOL-th finite difference
-        from math import comb, factorial
+        from math import comb
         coefficients = np.array([(-1) ** (self.ncol - l) * comb(self.ncol, l)
                                  for l in range(self.ncol + 1)], float)
         for j in range(self.ntst):

@@ -25,6 +25,7 @@ import numpy as np
 import scipy.sparse as sps
 import scipy.sparse.linalg as spla
 from scipy.optimize import brentq
+from tqdm.auto import tqdm
 
 from ..errors import ParameterError
 
@@ -173,7 +174,7 @@ def correct(problem: ContinuationProblem, u_predicted, tangent, options: Continu
         if not np.all(np.isfinite(rhs)):
             raise NewtonFailure("non-finite residual")
         if solver is None or not chord:
-            solver = _factor(_bordered_jacobian(problem, u, row))
+            solver = factor(_bordered_jacobian(problem, u, row))
         step = solver(-rhs)
         size = np.linalg.norm(step)
         if chord and size > 0.5 * previous:  # chord iteration stalls: refactor next time
@@ -198,7 +199,7 @@ def tangent_at(problem: ContinuationProblem, u, previous_tangent, solver=None) -
     rhs[-1] = 1.0
     if solver is None:
         try:
-            t = _factor(system)(rhs)
+            t = factor(system)(rhs)
         except NewtonFailure:  # exactly singular (a branch point hit by the root finder)
             dense = system.toarray() if sps.issparse(system) else system
             t = np.linalg.lstsq(dense, rhs, rcond=None)[0]
@@ -240,7 +241,7 @@ def _bordered_jacobian(problem, u, row):
     return _bordered(problem.jacobian(u), row)
 
 
-def _factor(matrix):
+def factor(matrix):
     """A solver for matrix (sparse LU with a symmetric minimum-degree ordering,
     which suits bordered collocation systems; dense LU otherwise). A singular
     dense system is solved in the least-squares sense (e.g. exactly at a branch
@@ -292,7 +293,7 @@ def _sign_changes(before: dict, after: dict, names):
             yield name
 
 
-def _locate(problem, u, tangent, step, name, options):
+def locate_zero(problem, u, tangent, step, name, options):
     """Zero of test function `name` between u (s = 0) and the next point (s = step)."""
     cache = {}
 
@@ -321,7 +322,7 @@ def _locate_between(problem, u, u_new, t, t_new, ds, name, before, after, option
     chord = u_new - u
     length = norm(problem, chord)
     try:
-        point, tangent, s = _locate(problem, u, chord / length, length, name, options)
+        point, tangent, s = locate_zero(problem, u, chord / length, length, name, options)
         return point, tangent, s / length * ds
     except (NewtonFailure, ValueError, np.linalg.LinAlgError):
         return (u, t, 0.0) if abs(before) <= abs(after) else (u_new, t_new, ds)
@@ -498,6 +499,17 @@ def _trace_one_way(problem, u0, t0, bounds, names, options, progress, domain):
             if end.point is not None:
                 events.append(Event(len(points) - 1, *end.point))
     return (points, tangents, data, events), status, message
+
+
+def trace_with_progress(problem, start, bounds: dict, options: ContinuationOptions,
+                        description: str, progress: bool, tangent=None, domain=None) -> Curve:
+    """``trace`` with a tqdm bar named ``description`` (shown when ``progress``)."""
+    bar = tqdm(desc=description, unit="pt", disable=not progress, leave=False)
+    try:
+        return trace(problem, start, bounds, options, progress=bar, tangent=tangent,
+                     domain=domain)
+    finally:
+        bar.close()
 
 
 def _locate_bound(problem, u, t, ds, slot, limit, options):

@@ -29,21 +29,21 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from ..codegen import compile_model, parameter_vector
 from ..errors import ParameterError
-from ..model import PER_SECOND
+from ..units import PER_SECOND
 from ..model_files import load_model
 from .branch import Branch, SpecialPoint
-from .core import ContinuationOptions, ContinuationProblem, trace
-from .equilibria import (_options_dict, branch_from_curve, domain_slots, frequency_data,
-                         hopf_pair, pair_sum_product, sorted_eigenvalues)
+from .build import domain_slots, equilibrium_branch, options_record, two_parameter_bounds
+from .core import ContinuationOptions, ContinuationProblem, trace_with_progress
+from .equilibria import frequency_data, hopf_pair, pair_sum_product, sorted_eigenvalues
 from .normal_forms import first_lyapunov_coefficient, hopf_eigenvectors
 
 
-class _TwoParameterProblem(ContinuationProblem):
-    """Shared pieces: the model's derivatives at (x, alpha1, alpha2)."""
+class EquilibriumCurveProblem(ContinuationProblem):
+    """Base of the two-parameter curves of equilibria (LP-C, H-C, TI-C of
+    equilibria): the model's derivatives at (x, alpha1, alpha2)."""
 
     def __init__(self, compiled, base, free_indices):
         self.compiled = compiled
@@ -88,7 +88,7 @@ class _TwoParameterProblem(ContinuationProblem):
         return lambda a, b, c: self.compiled.third_derivative(x, p, a, b, c)
 
 
-class FoldCurveProblem(_TwoParameterProblem):
+class FoldCurveProblem(EquilibriumCurveProblem):
     """LP-C: u = (x, v, alpha1, alpha2); f = 0, A v = 0, c . v = 1."""
 
     def __init__(self, compiled, base, free_indices, x0, v0):
@@ -160,7 +160,7 @@ class FoldCurveProblem(_TwoParameterProblem):
         return {"eigenvalues": sorted_eigenvalues(self._A(x, p))}
 
 
-class HopfCurveProblem(_TwoParameterProblem):
+class HopfCurveProblem(EquilibriumCurveProblem):
     """H-C: u = (x, v, kappa, alpha1, alpha2);
     f = 0, (A^2 + kappa I) v = 0, c . v = 1, d . v = 0."""
 
@@ -266,59 +266,19 @@ def _hopf_start_vector(A, omega):
     return v
 
 
-def trace_with_progress(problem, u0, slots, options, description, progress, tangent=None,
-                        domain=None):
-    """``trace`` with a tqdm bar (shown when ``progress``)."""
-    bar = tqdm(desc=description, unit="pt", disable=not progress, leave=False)
-    try:
-        return trace(problem, u0, slots, options, progress=bar, tangent=tangent, domain=domain)
-    finally:
-        bar.close()
-
-
-def _two_parameter_setup(model, point, free, bounds):
-    """(indices of the free parameters, [(lo1, hi1), (lo2, hi2)]), validated against
-    the start point."""
-    if len(free) != 2 or free[0] == free[1]:
-        raise ParameterError(f"`free` must name two different parameters, got {free}")
-    indices = [model.parameter_index(name) for name in free]
-    if isinstance(bounds, dict):
-        missing = [name for name in free if name not in bounds]
-        if missing:
-            raise ParameterError(f"`bounds` lacks the free parameter(s) {missing}")
-        bounds = [bounds[name] for name in free]
-    bounds = [tuple(float(b) for b in pair) for pair in bounds]
-    base = parameter_vector(model, point.parameters)
-    for name, index, (lower, upper) in zip(free, indices, bounds):
-        if not lower <= base[index] <= upper:
-            raise ParameterError(f"bounds [{lower:g}, {upper:g}] exclude the start value "
-                                 f"{name} = {base[index]:g}")
-    return indices, bounds
-
-
-def continue_curve(model, point: SpecialPoint, free, bounds, *,
-                   options: ContinuationOptions | None = None, progress: bool = False) -> Branch:
-    """Continue the fold (from an LP), Hopf (from an H), fold-of-cycles (from an
-    LPC) or period-doubling (from a PD) curve through ``point`` in two
-    parameters ``free = (name1, name2)`` within ``bounds`` = {name: (lo, hi)} or
-    ((lo1, hi1), (lo2, hi2)). Returns an LP-C, H-C, LPC-C or PD-C Branch; LP-C
-    and H-C carry their codimension-two points (CP, BT, ZH; BT, GH, ZH, HH).
-    From a transverse-instability point (TI, see ``bifurc.msf.locate_transverse_points``)
-    of a homogeneous network system it gives that mode's TI-C curve."""
+def continue_equilibrium_curve(model, point: SpecialPoint, free, bounds, *,
+                               options: ContinuationOptions | None = None,
+                               progress: bool = False) -> Branch:
+    """The fold curve through an LP point (LP-C: CP, BT, ZH located) or the
+    Hopf curve through an H point (H-C: BT, GH, ZH, HH) in two parameters
+    ``free = (name1, name2)`` within ``bounds`` = {name: (lo, hi)} or
+    ((lo1, hi1), (lo2, hi2)). Called through ``continue_curve`` (registry.py)."""
     model = load_model(model)
-    kind = getattr(point, "kind", None)
-    if kind in ("LPC", "PD", "NS"):
-        from .cycle_curves import continue_cycle_curve
-        return continue_cycle_curve(model, point, free, bounds, options=options, progress=progress)
-    if kind == "TI":
-        from .transverse import continue_transverse_curve
-        return continue_transverse_curve(model, point, free, bounds, options=options,
-                                         progress=progress)
     options = options or ContinuationOptions()
     if not isinstance(point, SpecialPoint) or point.kind not in ("LP", "H"):
-        raise ParameterError("two-parameter curves start from an LP, H, LPC, PD, NS or TI point, "
+        raise ParameterError("fold and Hopf curves start from an LP or H point, "
                              f"got {getattr(point, 'label', point)!r}")
-    indices, bounds = _two_parameter_setup(model, point, free, bounds)
+    indices, bounds = two_parameter_bounds(model, point, free, bounds)
     base = parameter_vector(model, point.parameters)
     compiled = compile_model(model)
     x0 = np.array(point.state, dtype=float)
@@ -349,5 +309,5 @@ def continue_curve(model, point: SpecialPoint, free, bounds, *,
             extra["frequency_hz"] = np.where(
                 kappa > 0, PER_SECOND[model.time_unit] * np.sqrt(np.abs(kappa)) / (2 * math.pi),
                 np.nan)
-    return branch_from_curve(model, kind, tuple(free), curve, base, lambda u: u[:n],
-                             lambda u: u[-2:], _options_dict(options, bounds=bounds), extra)
+    return equilibrium_branch(model, kind, tuple(free), curve, base, lambda u: u[:n],
+                              lambda u: u[-2:], options_record(options, bounds=bounds), extra)

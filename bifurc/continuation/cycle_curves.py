@@ -82,14 +82,14 @@ from ..codegen import compile_model, parameter_vector
 from ..errors import ParameterError
 from ..model_files import load_model
 from .branch import Branch, SpecialPoint
+from .build import cycle_branch, options_record, orbit_row, two_parameter_bounds
 from .collocation import Discretisation, orbit_statistics
 from .floquet import (TRIVIAL_TOLERANCE, floquet_eigenfunction, floquet_multipliers,
-                      nontrivial, trivial_error)
-from .core import (ContinuationOptions, CurveEnd, NewtonFailure, SparseBorderedProblem, _factor,
-                   correct)
+                      trivial_error)
+from .core import (ContinuationOptions, CurveEnd, NewtonFailure, SparseBorderedProblem, correct,
+                   factor, trace_with_progress)
 from .cycle_ends import watch_amplitude
-from .cycles import CycleProblem, pair_product, torus_factor, torus_pair, untrusted_warnings
-from .equilibria import _options_dict
+from .cycles import CycleProblem, pair_product, torus_factor, torus_pair
 
 
 def _remove_closest(values, targets):
@@ -760,7 +760,9 @@ def _invariant_pair(problem: CycleProblem, u_cycle, kappa: float):
     return a, b, sigma @ change, np.linalg.solve(change, matrix @ change)
 
 
-def _cycle_at(model, point, compiled, free_index):
+def cycle_problem_at(model, point, compiled, free_index):
+    """(base parameters, discretisation, orbit, u, CycleProblem) of the cycle
+    stored in a special point of a cycle branch (its mesh and profile)."""
     base = parameter_vector(model, point.parameters)
     disc = Discretisation(model.n_states, len(point.data["mesh"]) - 1, point.data["ncol"],
                           np.array(point.data["mesh"]))
@@ -777,7 +779,7 @@ def _fold_vector(problem, u):
     system = problem.bordered_jacobian(u, row)
     rhs = np.zeros(system.shape[0])
     rhs[-1] = 1.0
-    t = _factor(system)(rhs)
+    t = factor(system)(rhs)
     v, sigma = t[:-2], t[-2]
     scale = math.sqrt(problem.disc.weights() @ v**2 + sigma**2)
     return v / scale, sigma / scale
@@ -828,12 +830,10 @@ def continue_cycle_curve(model, point, free, bounds, *,
     """
     model = load_model(model)
     kind = _curve_kind(point)
-    from .curves import _two_parameter_setup
-
     point = _onto_bounds(point, free, bounds)
-    indices, bounds = _two_parameter_setup(model, point, free, bounds)
+    indices, bounds = two_parameter_bounds(model, point, free, bounds)
     compiled = compile_model(model)
-    base, disc, x, u_cycle, cycle = _cycle_at(model, point, compiled, indices[0])
+    base, disc, x, u_cycle, cycle = cycle_problem_at(model, point, compiled, indices[0])
     alpha = base[indices]
     period = point.data["period"]
     if kind == "NS":
@@ -852,7 +852,8 @@ def continue_cycle_curve(model, point, free, bounds, *,
     options = options or ContinuationOptions(step_size=0.01, max_step_size=0.2, max_points=300)
     u0 = _refine_start(problem, u0, options, point, free)
     curve = trace_cycle_curve(problem, u0, bounds, options, f"{kind}-C {model.name}", progress)
-    return cycle_curve_branch(model, f"{kind}-C", free, base, curve, options, bounds)
+    return cycle_branch(model, f"{kind}-C", free, curve, base,
+                        options_record(options, bounds=bounds))
 
 
 def _onto_bounds(point, free, bounds):
@@ -868,7 +869,7 @@ def _onto_bounds(point, free, bounds):
                 if 0 < abs(value - limit) <= 1e-12 * max(1.0, abs(limit)):
                     parameters[name] = limit
     except (KeyError, TypeError, ValueError):
-        return point  # malformed bounds: _two_parameter_setup names the problem
+        return point  # malformed bounds: two_parameter_bounds names the problem
     return replace(point, parameters=parameters)
 
 
@@ -894,39 +895,11 @@ def trace_cycle_curve(problem, u0, bounds, options, description, progress):
     system = problem.bordered_jacobian(u0, row)
     rhs = np.zeros(system.shape[0])
     rhs[-1] = 1.0
-    tangent = _factor(system)(rhs)
+    tangent = factor(system)(rhs)
     tangent /= math.sqrt((problem.inner_weights * tangent) @ tangent)
     if tangent[problem.parameter_slots[0]] < 0:
         tangent = -tangent
-    from .curves import trace_with_progress
-
     return trace_with_progress(problem, u0, slots, options, description, progress, tangent)
-
-
-def cycle_curve_branch(model, kind, free, base, curve, options, bounds) -> Branch:
-    """A Branch of a two-parameter cycle curve (extra: period, max, min, mesh,
-    profile, and kappa, theta when the points carry them; eigenvalues: the
-    cycle's multipliers)."""
-    from .equilibria import _label_points, domain_flags
-
-    data = curve.point_data
-    values = np.array([u[-2:] for u in curve.points])
-    multipliers = np.array([d["eigenvalues"] for d in data])
-    stable = np.array([np.all(np.abs(nontrivial(m)) < 1.0) for m in multipliers])
-    extra = {key: np.array([d[key] for d in data])
-             for key in ("period", "trivial_error", "max", "min", "kappa", "theta", "mesh",
-                         "profile")
-             if key in data[0]}
-    in_domain, warnings = domain_flags(model, extra["profile"])
-    warnings += untrusted_warnings(extra["trivial_error"], TRIVIAL_TOLERANCE)
-    means = np.array([d["mean"] for d in data])
-    specials = _label_points(model, kind, tuple(free), (values, means, multipliers),
-                             curve.events, base)
-    return Branch(kind=kind, model=model.name, free=tuple(free), state_names=model.state_names,
-                  parameters=dict(zip(model.parameter_names, base.tolist())), values=values,
-                  states=means, eigenvalues=multipliers, stable=stable, special_points=specials,
-                  extra=extra, ends=curve.ends, options=_options_dict(options, bounds=bounds),
-                  in_domain=in_domain, warnings=warnings)
 
 
 def cycle_curve_point(branch: Branch, index) -> SpecialPoint:
@@ -941,21 +914,7 @@ def cycle_curve_point(branch: Branch, index) -> SpecialPoint:
         raise ParameterError("cycle_curve_point needs an LPC-C, PD-C or NS-C branch that stores "
                              "its orbits (extra 'profile'), got "
                              f"{getattr(branch, 'kind', branch)!r}")
-    if isinstance(index, str):
-        index = branch[index].index
-    count = len(branch)
-    if not (isinstance(index, (int, np.integer)) and -count <= index < count):
-        raise ParameterError(f"`index` must be an integer in [{-count}, {count - 1}] for this "
-                             f"branch of {count} points, got {index!r}")
-    index = int(index) % count
-    parameters = dict(branch.parameters)
-    parameters.update({name: float(value)
-                       for name, value in zip(branch.free, branch.values[index])})
-    profile = np.asarray(branch.extra["profile"][index])
-    mesh = np.asarray(branch.extra["mesh"][index])
-    data = {"period": float(branch.extra["period"][index]),
-            "ncol": (len(profile) - 1) // (len(mesh) - 1), "mesh": mesh.tolist(),
-            "profile": profile.tolist()}
+    index, parameters, data = orbit_row(branch, index)
     if "kappa" in branch.extra:
         data["kappa"] = float(branch.extra["kappa"][index])
     kind = kinds[branch.kind]
@@ -1072,9 +1031,9 @@ class RotationCurveProblem(_ZeroAmplitudeEnd, _CycleMultipliers, SparseBorderedP
 
     def _assemble(self, u, row):
         disc = self.disc
-        s, n = disc.size, disc.n
+        s = disc.size
         rx, bxx, dTx, dpx, parts, (cos, sin), (a0, b0) = self._blocks(u)
-        col_T, col_theta, col_p = 3 * s, 3 * s + 1, 3 * s + 2
+        col_T, col_p = 3 * s, 3 * s + 2  # theta (3 s + 1) enters through the wrap rotation
         entries = _Triplets()
         add = entries.add
 
@@ -1118,7 +1077,7 @@ class RotationCurveProblem(_ZeroAmplitudeEnd, _CycleMultipliers, SparseBorderedP
                 "trivial_error": trivial_error(self.multipliers(u))}
 
 
-def _torus_vectors(problem, u, angle, extra_blocks=0.0):
+def torus_vectors(problem, u, angle, extra_blocks=0.0):
     """a + i b: the Floquet eigenfunction of the multiplier e^{i angle} (of the
     variational blocks plus ``extra_blocks``), normalised."""
     disc = problem.disc

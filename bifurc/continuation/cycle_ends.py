@@ -83,7 +83,7 @@ def slow_passage(compiled, p, disc, x_flat) -> dict | None:
     bottleneck (the ghost of a saddle-node). None for an orbit without a slow
     passage."""
     tau, points = _fine_orbit(disc, x_flat)
-    speeds = np.array([np.linalg.norm(compiled.vector_field(point, p)) for point in points])
+    speeds = np.linalg.norm(compiled.vector_field_rows(points, p), axis=1)
     fastest = speeds.max()
     slowest = int(np.argmin(speeds))
     ratio = speeds[slowest] / fastest if fastest > 0 else 1.0
@@ -214,7 +214,11 @@ def check_homoclinic_end(problem, u, trusted: bool):
         # says nothing of the discretisation error; claim no more than the gap
         uncertainty = max(uncertainty, abs(estimate - alpha))
     label = "SNIC" if kind in ("bottleneck", "saddle-node") else "HOM"
-    data = {"estimate": estimate, "uncertainty": uncertainty, "period": period, **passage}
+    disc = problem.disc
+    data = {"estimate": estimate, "uncertainty": uncertainty, "period": period, **passage,
+            # the last cycle itself, so that HOM-C can start from the point
+            "ncol": disc.ncol, "mesh": disc.mesh.tolist(),
+            "profile": disc.points(u[:disc.size]).tolist()}
     if passage["equilibrium"] is None:
         where = "through a bottleneck (no equilibrium yet: the ghost of a saddle-node)"
     else:

@@ -28,16 +28,16 @@ from tqdm.auto import tqdm
 
 from ..codegen import compile_model, parameter_vector
 from ..errors import ParameterError
-from ..model import PER_SECOND
 from ..model_files import load_model
 from .branch import Branch, SpecialPoint
+from .build import cycle_branch, options_record, parameter_bounds
 from .collocation import Discretisation, orbit_statistics
 from .cycle_ends import check_homoclinic_end, watch_amplitude
 from .floquet import (TRIVIAL_TOLERANCE, floquet_eigenfunction, floquet_multipliers,
                       nontrivial, trivial_error)
-from .core import (ContinuationOptions, CurveEnd, NewtonFailure, SparseBorderedProblem, _factor,
+from .core import (ContinuationOptions, CurveEnd, NewtonFailure, SparseBorderedProblem, factor,
                    correct, trace)
-from .equilibria import _bounds_for, _label_points, _options_dict, domain_flags, frequency_data
+from .equilibria import frequency_data
 from .normal_forms import hopf_eigenvectors
 
 
@@ -321,29 +321,6 @@ class PeriodicOrbit:
         return trivial_error(self.multipliers)
 
 
-def find_cycle(model, parameters=None, *, guess=None, transient: float = 2000.0,
-               ntst: int = 50, ncol: int = 4) -> PeriodicOrbit:
-    """The stable limit cycle a simulation from ``guess`` (default the initial
-    state) settles on, refined by collocation.
-
-    Simulates ``transient`` (model time units) with adaptive Dormand-Prince,
-    measures the period by the first return of the whole state
-    (bifurc.continuation.attractors), refines the last period by collocation on
-    an adapted mesh (period free, parameters fixed) and checks the result
-    against the simulation. Raises ParameterError, with what the run settled on
-    instead, when the attractor is an equilibrium, quasi-periodic or chaotic,
-    or the run diverges.
-    """
-    from .attractors import find_attractor
-
-    attractor = find_attractor(model, parameters, guess=guess, transient=transient, ntst=ntst,
-                               ncol=ncol)
-    if attractor.kind != "cycle":
-        raise ParameterError(f"no limit cycle found: the simulation settles on "
-                             f"{attractor.message}")
-    return attractor.orbit
-
-
 def _newton_on_orbit(problem, u, what):
     """Newton for a periodic orbit at fixed parameters (period free)."""
     fix_parameter = np.zeros_like(u)
@@ -475,7 +452,7 @@ def continue_cycles(model, start, free: str | None = None, bounds=None, *, ntst:
             raise ParameterError("give the free parameter, e.g. free='eta_e'")
         free = start.free[0]
     free_index = model.parameter_index(free)
-    lower, upper = _bounds_for(model, free, bounds)
+    lower, upper = parameter_bounds(model, free, bounds)
     options = options or ContinuationOptions(step_size=0.05, max_step_size=0.5, max_points=300)
     compiled = compile_model(model)
     n = model.n_states
@@ -514,7 +491,8 @@ def continue_cycles(model, start, free: str | None = None, bounds=None, *, ntst:
                       tangent=tangent)
     finally:
         bar.close()
-    return _cycle_branch(model, free, curve, base, options, (lower, upper), multiplier_tolerance)
+    return cycle_branch(model, "LC-C", (free,), curve, base,
+                        options_record(options, bounds=(lower, upper)), multiplier_tolerance)
 
 
 def _cycle_tangent(problem, u):
@@ -525,47 +503,7 @@ def _cycle_tangent(problem, u):
     rhs = np.zeros(system.shape[0])
     rhs[-1] = 1.0
     try:
-        return _factor(system)(rhs)
+        return factor(system)(rhs)
     except NewtonFailure as failure:
         raise ParameterError(f"the start orbit is singular for continuation ({failure}): it may "
                              f"be a fold or branch point of cycles") from None
-
-
-def untrusted_warnings(errors, tolerance) -> list:
-    """A warning for each stretch of points whose trivial multiplier is further
-    than ``tolerance`` from 1 (their multipliers, stability and test functions
-    are not trusted; no LPC/PD/NS was looked for there)."""
-    bad = np.asarray(errors) > tolerance
-    warnings = []
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], bad.astype(int), [0]])))
-    for start, stop in zip(edges[::2], edges[1::2]):
-        worst = float(np.max(np.asarray(errors)[start:stop]))
-        warnings.append(f"points {start}-{stop - 1}: Floquet multipliers inaccurate "
-                        f"(|mu_trivial - 1| up to {worst:.1e} > {tolerance:.0e}); stability "
-                        f"there is uncertain and no LPC, PD or NS was looked for: refine the "
-                        f"mesh (larger ntst)")
-    return warnings
-
-
-def _cycle_branch(model, free, curve, base, options, bounds, tolerance=TRIVIAL_TOLERANCE):
-    data = curve.point_data
-    values = np.array([[u[-1]] for u in curve.points])
-    multipliers = np.array([d["eigenvalues"] for d in data])
-    stable = np.array([np.all(np.abs(nontrivial(m)) < 1.0) for m in multipliers])
-    period = np.array([d["period"] for d in data])
-    errors = np.array([d["trivial_error"] for d in data])
-    extra = {"period": period, "trivial_error": errors, "max": np.array([d["max"] for d in data]),
-             "min": np.array([d["min"] for d in data]),
-             "mesh": np.array([d["mesh"] for d in data]),
-             "profile": np.array([d["profile"] for d in data])}
-    if model.time_unit in PER_SECOND:
-        extra["frequency_hz"] = PER_SECOND[model.time_unit] / period
-    means = np.array([d["mean"] for d in data])
-    points = _label_points(model, "LC-C", (free,), (values, means, multipliers), curve.events,
-                           base)
-    in_domain, outside = domain_flags(model, extra["profile"])
-    return Branch(kind="LC-C", model=model.name, free=(free,), state_names=model.state_names,
-                  parameters=dict(zip(model.parameter_names, base.tolist())), values=values,
-                  states=means, eigenvalues=multipliers, stable=stable, special_points=points,
-                  extra=extra, ends=curve.ends, options=_options_dict(options, bounds=bounds),
-                  warnings=outside + untrusted_warnings(errors, tolerance), in_domain=in_domain)

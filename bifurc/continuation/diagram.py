@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from ..errors import BifurcError
 from ..model_files import load_model
 from .core import ContinuationOptions
-from .cycles import continue_cycles
 from .equilibria import continue_equilibria
+from .registry import type_for_point
 
 
 @dataclass(frozen=True)
@@ -76,22 +76,20 @@ def bifurcation_diagram(model, parameters=None, free: str | None = None, bounds=
 
 
 def _follow(model, point, settings: _Settings, reached):
-    free, bounds = settings.free, settings.bounds
-    if point.kind == "BP" and point.branch_kind == "EP-C":
-        return continue_equilibria(model, None, free, bounds, start=point,
-                                   options=settings.options,
-                                   allow_outside_domain=settings.allow_outside_domain,
-                                   progress=settings.progress)
-    if point.kind not in ("H", "PD"):
+    """The one-parameter branch that ``point`` starts (the registry says which),
+    or None."""
+    found = type_for_point(point, 1)
+    if found is None:
         return None
-    value = point.parameters[free]
-    if point.kind == "H" and any(abs(value - r) <= 1e-3 * (bounds[1] - bounds[0])
+    free, bounds = settings.free, settings.bounds
+    if point.kind == "H" and any(abs(point.parameters[free] - r) <= 1e-3 * (bounds[1] - bounds[0])
                                  for r in reached):
         return None  # this family was traced from its other Hopf point
-    branch = continue_cycles(model, point, free, bounds, ntst=settings.ntst, ncol=settings.ncol,
-                             options=settings.cycle_options,
-                             allow_outside_domain=settings.allow_outside_domain,
-                             progress=settings.progress)
-    if branch.ends and branch.ends[-1]["status"] == "hopf":
+    branch = found.continue_from(
+        model, point, free, bounds,
+        options=settings.cycle_options if found.of_cycles else settings.options,
+        ntst=settings.ntst, ncol=settings.ncol,
+        allow_outside_domain=settings.allow_outside_domain, progress=settings.progress)
+    if found.of_cycles and branch.ends and branch.ends[-1]["status"] == "hopf":
         reached.append(float(branch.values[-1, 0]))
     return branch

@@ -20,9 +20,11 @@ from tqdm.auto import tqdm
 
 from ..codegen import compile_model, parameter_vector
 from ..errors import ParameterError
-from ..model import PER_SECOND, Model
+from ..model import Model
+from ..units import PER_SECOND
 from ..model_files import load_model
 from .branch import Branch, SpecialPoint
+from .build import domain_slots, equilibrium_branch, options_record, parameter_bounds
 from .core import ContinuationOptions, ContinuationProblem, correct, trace
 from .normal_forms import first_lyapunov_coefficient, fold_coefficient
 
@@ -231,75 +233,6 @@ def find_equilibrium(model: Model, parameters=None, guess=None, simulate_ms: flo
                          f"Give a start state near an equilibrium")
 
 
-def domain_slots(model: Model, offset: int = 0) -> dict:
-    """{position in u: (lower, upper, name)} for the states with a bounded
-    domain, the state vector sitting at u[offset:offset + n] (for ``trace``)."""
-    lower, upper = model.domain
-    return {offset + i: (lower[i], upper[i], name) for i, name in enumerate(model.state_names)
-            if np.isfinite(lower[i]) or np.isfinite(upper[i])}
-
-
-def domain_flags(model: Model, states) -> tuple[np.ndarray, list]:
-    """(in_domain per point, warnings) for an array of states (one per point, or
-    (points, samples, n) for orbits)."""
-    states = np.asarray(states, dtype=float)
-    rows = states.reshape(len(states), -1, model.n_states)
-    inside = np.array([not model.domain_violations(row) for row in rows], dtype=bool)
-    warnings = []
-    if not inside.all():
-        first = int(np.flatnonzero(~inside)[0])
-        warnings.append(f"{int((~inside).sum())} of {len(inside)} points lie outside the "
-                        f"model's physical domain (first at point {first}: "
-                        f"{'; '.join(model.domain_violations(rows[first]))}); they are not "
-                        f"physical states")
-    return inside, warnings
-
-
-def _bounds_for(model: Model, free: str, bounds):
-    if bounds is None:
-        lower, upper = model.parameter_info[free].bounds
-        if not (math.isfinite(lower) and math.isfinite(upper)):
-            raise ParameterError(f"give `bounds` for the free parameter `{free}` (its declared "
-                                 f"range [{lower}, {upper}] is not finite)")
-        bounds = (lower, upper)
-    lower, upper = (float(b) for b in bounds)
-    if not lower < upper:
-        raise ParameterError(f"`bounds` must be (lower, upper) with lower < upper, got {bounds}")
-    return lower, upper
-
-
-def _label_points(model, kind, free, branch_arrays, events, base):
-    counts = {}
-    points = []
-    values, states, eigenvalues = branch_arrays
-    for event in events:
-        counts[event.kind] = counts.get(event.kind, 0) + 1
-        parameters = dict(zip(model.parameter_names, base.tolist()))
-        for name, value in zip(free, values[event.index]):
-            parameters[name] = float(value)
-        separator = "_" if event.kind[-1].isdigit() else ""  # R4_1, not R41
-        points.append(SpecialPoint(f"{event.kind}{separator}{counts[event.kind]}", event.kind,
-                                   event.index,
-                                   parameters, states[event.index], eigenvalues[event.index],
-                                   event.data, model.name, kind, tuple(free)))
-    return points
-
-
-def branch_from_curve(model, kind, free, curve, base, states_of, values_of, options, extra=None):
-    """Assemble a Branch from the algorithm's Curve."""
-    states = np.array([states_of(u) for u in curve.points])
-    values = np.array([values_of(u) for u in curve.points]).reshape(len(curve.points), len(free))
-    eigenvalues = np.array([d["eigenvalues"] for d in curve.point_data])
-    stable = np.all(eigenvalues.real < 0, axis=1)
-    base_dict = dict(zip(model.parameter_names, base.tolist()))
-    points = _label_points(model, kind, free, (values, states, eigenvalues), curve.events, base)
-    in_domain, warnings = domain_flags(model, states)
-    return Branch(kind=kind, model=model.name, free=tuple(free), state_names=model.state_names,
-                  parameters=base_dict, values=values, states=states, eigenvalues=eigenvalues,
-                  stable=stable, special_points=points, extra=extra or {}, ends=curve.ends,
-                  options=options, in_domain=in_domain, warnings=warnings)
-
-
 def continue_equilibria(model, parameters=None, free: str | None = None, bounds=None, *,
                         start=None, options: ContinuationOptions | None = None,
                         allow_outside_domain: bool = False, progress: bool = False) -> Branch:
@@ -328,7 +261,7 @@ def continue_equilibria(model, parameters=None, free: str | None = None, bounds=
     if free is None:
         raise ParameterError("give the free parameter, e.g. free='eta_e'")
     free_index = model.parameter_index(free)
-    lower, upper = _bounds_for(model, free, bounds)
+    lower, upper = parameter_bounds(model, free, bounds)
     compiled = compile_model(model)
     tangent = None
     if isinstance(start, SpecialPoint):
@@ -361,8 +294,8 @@ def continue_equilibria(model, parameters=None, free: str | None = None, bounds=
                       tangent=tangent, domain=domain)
     finally:
         bar.close()
-    return branch_from_curve(model, "EP-C", (free,), curve, base, lambda u: u[:-1],
-                             lambda u: u[-1:], _options_dict(options, bounds=(lower, upper)))
+    return equilibrium_branch(model, "EP-C", (free,), curve, base, lambda u: u[:-1],
+                              lambda u: u[-1:], options_record(options, bounds=(lower, upper)))
 
 
 def _switch_direction(problem, u_bp, options, old_tangent=None):
@@ -389,10 +322,3 @@ def _switch_direction(problem, u_bp, options, old_tangent=None):
             t = point - u_bp
             return point, t / np.linalg.norm(t)
     raise ParameterError("could not switch branches at this BP: no second branch found")
-
-
-def _options_dict(options, **extra):
-    from dataclasses import asdict
-    d = asdict(options)
-    d.update(extra)
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()}

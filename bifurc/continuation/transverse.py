@@ -32,9 +32,15 @@ import numpy as np
 import sympy as sp
 
 from .. import symbolic
+from ..codegen import compile_model, parameter_vector
 from ..errors import ParameterError
-from .curves import _TwoParameterProblem
-from .cycle_curves import RotationCurveProblem
+from ..units import PER_SECOND
+from .build import cycle_branch, equilibrium_branch, options_record, two_parameter_bounds
+from .core import ContinuationOptions, trace_with_progress
+from .curves import EquilibriumCurveProblem
+from .cycle_curves import (RotationCurveProblem, cycle_problem_at, torus_vectors,
+                           trace_cycle_curve)
+from .equilibria import sorted_eigenvalues
 from .floquet import floquet_multipliers
 
 
@@ -104,7 +110,7 @@ def mode_eigenvalues(equilibrium_problem, u, shift: ModeShift) -> np.ndarray:
     return eigenvalues[np.lexsort((-eigenvalues.imag, -eigenvalues.real))]
 
 
-class TransverseEquilibriumProblem(_TwoParameterProblem):
+class TransverseEquilibriumProblem(EquilibriumCurveProblem):
     """TI-C of an equilibrium: u = (x, Re v, Im v, omega, alpha1, alpha2) with
     g = 0, (Dg + S_L - i omega) v = 0, conj(c) . v = 1."""
 
@@ -155,8 +161,6 @@ class TransverseEquilibriumProblem(_TwoParameterProblem):
         self.c = v / np.vdot(v, v).real  # the current point keeps conj(c) . v = 1
 
     def point_data(self, u):
-        from .equilibria import sorted_eigenvalues
-
         x, _, omega, p = self.unpack(u)
         return {"eigenvalues": sorted_eigenvalues(self._A(x, p)), "omega": omega}
 
@@ -229,28 +233,21 @@ def continue_transverse_curve(model, point, free, bounds, *, options=None,
     within ``bounds``: the synchrony boundary of the point's mode L. Returns a
     Branch of kind "TI-C" (extra: ``L``; ``omega`` on equilibria, ``theta`` and
     ``period`` on cycles)."""
-    from ..codegen import compile_model, parameter_vector
-    from .core import ContinuationOptions
-    from .curves import _two_parameter_setup, trace_with_progress
-    from .cycle_curves import (_cycle_at, _torus_vectors, cycle_curve_branch,
-                               trace_cycle_curve)
-    from ..model import PER_SECOND
-    from .equilibria import _options_dict, branch_from_curve
-
     L = complex(*point.data["L"])
     shift = ModeShift(model, L)  # first: a model that is not homogeneous is named as such
-    indices, bounds = _two_parameter_setup(model, point, free, bounds)
+    indices, bounds = two_parameter_bounds(model, point, free, bounds)
     compiled = compile_model(model)
     if point.branch_kind == "LC-C":
-        base, disc, x, u_cycle, cycle = _cycle_at(model, point, compiled, indices[0])
+        base, disc, x, u_cycle, cycle = cycle_problem_at(model, point, compiled, indices[0])
         period, angle = point.data["period"], point.data["angle"]
-        a, b = _torus_vectors(cycle, u_cycle, angle,
-                              shifted_blocks(disc, period, shift.matrix(base)))
+        a, b = torus_vectors(cycle, u_cycle, angle,
+                             shifted_blocks(disc, period, shift.matrix(base)))
         problem = TransverseCycleProblem(compiled, base, indices, disc, x, a, b, shift)
         u0 = np.concatenate([x, a, b, [period, angle], base[indices]])
         options = options or ContinuationOptions(step_size=0.01, max_step_size=0.2, max_points=300)
         curve = trace_cycle_curve(problem, u0, bounds, options, f"TI-C {model.name}", progress)
-        branch = cycle_curve_branch(model, "TI-C", free, base, curve, options, bounds)
+        branch = cycle_branch(model, "TI-C", free, curve, base,
+                              options_record(options, bounds=bounds))
     else:
         base = parameter_vector(model, point.parameters)
         x0 = np.array(point.state, dtype=float)
@@ -269,7 +266,8 @@ def continue_transverse_curve(model, point, free, bounds, *, options=None,
         extra = {"omega": omega}
         if model.time_unit in PER_SECOND:
             extra["frequency_hz"] = PER_SECOND[model.time_unit] * np.abs(omega) / (2 * math.pi)
-        branch = branch_from_curve(model, "TI-C", tuple(free), curve, base, lambda u: u[:n],
-                                   lambda u: u[-2:], _options_dict(options, bounds=bounds), extra)
+        branch = equilibrium_branch(model, "TI-C", tuple(free), curve, base, lambda u: u[:n],
+                                    lambda u: u[-2:], options_record(options, bounds=bounds),
+                                    extra)
     branch.extra["L"] = np.full(len(branch), L)
     return branch

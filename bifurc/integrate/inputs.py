@@ -19,14 +19,14 @@ class Stimulus:
 
     Active while ``start <= t < stop``; with ``period`` set, only during the
     first ``width`` of every period (a pulse train). A step is
-    ``Stimulus("I_e", 2.0, start=100)``; a single pulse is
-    ``Stimulus("I_e", 5.0, start=100, stop=110)``; 40 Hz pulses of 2 ms are
-    ``Stimulus("I_e", 5.0, start=0, stop=500, period=25, width=2)``.
+    ``Stimulus("eta_e", 2.0, start=100)``; a single pulse is
+    ``Stimulus("eta_e", 5.0, start=100, stop=110)``; 40 Hz pulses of 2 ms are
+    ``Stimulus("eta_e", 5.0, start=0, stop=500, period=25, width=2)``.
 
     Parameters
     ----------
     parameter : str
-        Name of the model parameter that the input adds to (e.g. ``I_e``).
+        Name of the model parameter that the input adds to (e.g. ``eta_e``).
     amplitude : float
         Added value, in the parameter's units.
     start, stop : float

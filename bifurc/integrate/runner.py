@@ -22,7 +22,10 @@ from .solvers import RK4, Integrator, RunContext
 CHUNKS_PER_RUN = 200
 
 
-def _node_parameters(model: Model, parameters, node_values: Mapping | None, n_nodes: int):
+def node_parameters(model: Model, parameters, node_values: Mapping | None, n_nodes: int):
+    """(base parameter vector, (n_nodes, m) per-node parameters): the base
+    values on every node, with ``node_values`` {name: values per node} applied
+    and checked against the parameters' bounds."""
     base = parameter_vector(model, parameters)
     P = np.ascontiguousarray(np.broadcast_to(base, (n_nodes, model.n_parameters)))
     for name, values in (node_values or {}).items():
@@ -34,7 +37,9 @@ def _node_parameters(model: Model, parameters, node_values: Mapping | None, n_no
     return base, P
 
 
-def _initial_states(model: Model, initial_state, n_nodes: int) -> np.ndarray:
+def initial_states(model: Model, initial_state, n_nodes: int) -> np.ndarray:
+    """(n_nodes, n) initial states from None (the model's), {state: value}, a
+    vector (every node) or an array per node; checked finite and shaped."""
     if initial_state is None:
         x0 = model.initial_state()
     elif isinstance(initial_state, Mapping):
@@ -115,8 +120,8 @@ def simulate(problem: Model | Network, parameters=None, duration: float = 1000.0
         raise ParameterError(f"noise needs a stochastic integrator (EulerMaruyama or "
                              f"StochasticHeun), not {type(integrator).__name__}")
     n_samples = int(math.floor(duration / sample_interval * (1 + 1e-12)))
-    base, P = _node_parameters(model, parameters, node_values, n_nodes)
-    X = _initial_states(model, initial_state, n_nodes)
+    base, P = node_parameters(model, parameters, node_values, n_nodes)
+    X = initial_states(model, initial_state, n_nodes)
     record_names = tuple(record) if record is not None else model.state_names
     record_index = np.array([model.state_index(s) for s in record_names], dtype=np.int64)
     sigma = (noise.amplitudes(model, n_nodes) if noise is not None

@@ -20,6 +20,36 @@ EDGE = 1e-9
 
 
 @nb.njit(cache=True, nogil=True, error_model="numpy")
+def copy_into(out, x):
+    """out[...] = x for C-contiguous arrays of the same size, element by element
+    (numba compiles an array-to-array slice assignment for seconds)."""
+    flat_out = out.reshape(out.size)
+    flat_x = x.reshape(x.size)
+    for i in range(flat_out.shape[0]):
+        flat_out[i] = flat_x[i]
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy")
+def step_into(out, x, h, k):
+    """out = x + h k, element by element (C-contiguous arrays of one size)."""
+    flat_out = out.reshape(out.size)
+    flat_x = x.reshape(x.size)
+    flat_k = k.reshape(k.size)
+    for i in range(flat_out.shape[0]):
+        flat_out[i] = flat_x[i] + h * flat_k[i]
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy")
+def rk4_update(x, dt, k1, k2, k3, k4):
+    """x <- x + dt/6 (k1 + 2 (k2 + k3) + k4), in place, element by element."""
+    flat_x = x.reshape(x.size)
+    a, b, c, d = k1.reshape(k1.size), k2.reshape(k2.size), k3.reshape(k3.size), k4.reshape(k4.size)
+    w = dt / 6.0
+    for i in range(flat_x.shape[0]):
+        flat_x[i] = flat_x[i] + w * (a[i] + 2.0 * (b[i] + c[i]) + d[i])
+
+
+@nb.njit(cache=True, nogil=True, error_model="numpy")
 def apply_stimuli(t, P, stimuli, P_work):
     """Parameters at time t: P plus the amplitudes of the stimuli active at t.
 
@@ -30,7 +60,7 @@ def apply_stimuli(t, P, stimuli, P_work):
     index, mask, start, stop, period, width, amplitude = stimuli
     if index.shape[0] == 0:
         return P
-    P_work[:, :] = P
+    copy_into(P_work, P)
     for s in range(index.shape[0]):
         if t < start[s] or t >= stop[s]:
             continue
@@ -431,14 +461,14 @@ def dopri5_run(X, t, h, sample_times, P, coupling, stimuli, rtol, atol, h_max, r
                                                     + w7 * k7[k, i])
             next_sample += 1
         t = t + h
-        X[:, :] = X_new
+        copy_into(X, X_new)
         n_accepted += 1
         if hit_switch:
             t = switch
             switch = next_stimulus_switch(t, stimuli)
             evaluate(t, X, P, Q, coupling, stimuli, P_work, Q_work, signals, inputs, k1)
         else:
-            k1[:, :] = k7
+            copy_into(k1, k7)
         factor = 10.0 if norm == 0.0 else min(10.0, 0.9 * norm ** -0.2)
         h *= factor
     return STATUS_OK, t, h, n_accepted, n_rejected, -1, -1
@@ -493,20 +523,20 @@ def lyapunov_run(X, V, dt, n_steps, steps_per_orthonormalisation, P, coupling, s
     for step in range(n_steps):
         network_rhs(X, Q, coupling, signals, inputs, f1)
         tangent_rhs(X, P, Q, coupling, V, A, signals, inputs, g1)
-        Y[:, :] = X + 0.5 * dt * f1
-        Z[:, :, :] = V + 0.5 * dt * g1
+        step_into(Y, X, 0.5 * dt, f1)
+        step_into(Z, V, 0.5 * dt, g1)
         network_rhs(Y, Q, coupling, signals, inputs, f2)
         tangent_rhs(Y, P, Q, coupling, Z, A, signals, inputs, g2)
-        Y[:, :] = X + 0.5 * dt * f2
-        Z[:, :, :] = V + 0.5 * dt * g2
+        step_into(Y, X, 0.5 * dt, f2)
+        step_into(Z, V, 0.5 * dt, g2)
         network_rhs(Y, Q, coupling, signals, inputs, f3)
         tangent_rhs(Y, P, Q, coupling, Z, A, signals, inputs, g3)
-        Y[:, :] = X + dt * f3
-        Z[:, :, :] = V + dt * g3
+        step_into(Y, X, dt, f3)
+        step_into(Z, V, dt, g3)
         network_rhs(Y, Q, coupling, signals, inputs, f4)
         tangent_rhs(Y, P, Q, coupling, Z, A, signals, inputs, g4)
-        X[:, :] = X + dt / 6.0 * (f1 + 2.0 * (f2 + f3) + f4)
-        V[:, :, :] = V + dt / 6.0 * (g1 + 2.0 * (g2 + g3) + g4)
+        rk4_update(X, dt, f1, f2, f3, f4)
+        rk4_update(V, dt, g1, g2, g3, g4)
         if not all_finite(X):
             return STATUS_NONFINITE, step
         if (step + 1) % steps_per_orthonormalisation == 0:

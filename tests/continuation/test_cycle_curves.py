@@ -23,7 +23,7 @@ from bifurc.codegen import compile_model
 from bifurc.continuation import (ContinuationOptions, continue_curve, continue_cycles,
                                  continue_equilibria)
 from bifurc.continuation.cycle_curves import (CycleCurveProblem, NeimarkSackerCurveProblem,
-                                              _cycle_at, _invariant_pair, continue_cycle_curve,
+                                              cycle_problem_at, _invariant_pair, continue_cycle_curve,
                                               cycle_curve_point)
 from bifurc.errors import ParameterError
 
@@ -247,7 +247,7 @@ def test_torus_curve_jacobian_matches_finite_differences(jordan):
     model, torus, _ = jordan
     compiled = compile_model(model)
     indices = [model.parameter_index("c"), model.parameter_index("d")]
-    base, disc, x, u_cycle, cycle = _cycle_at(model, torus, compiled, indices[0])
+    base, disc, x, u_cycle, cycle = cycle_problem_at(model, torus, compiled, indices[0])
     a, b, sigma, matrix = _invariant_pair(cycle, u_cycle, math.cos(torus.data["angle"]))
     u0 = np.concatenate([x, a, b, [torus.data["period"]], sigma, matrix.T.ravel(),
                          base[indices]])

@@ -18,7 +18,7 @@ from scipy.optimize import brentq
 
 import bifurc as bf
 from bifurc.continuation import ContinuationOptions, continue_equilibria
-from bifurc.continuation.cycles import continue_cycles, find_cycle
+from bifurc.continuation import continue_cycles, find_cycle
 
 TWO_PI = 2 * math.pi
 

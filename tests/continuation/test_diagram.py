@@ -7,12 +7,9 @@ import pytest
 from ei_reference import (
     DEFAULTS,
     curve_grid,
-    equilibria,
     equilibrium_curve,
-    field,
-    jacobian,
+    ei_unstable_manifold_falls_low,
 )
-from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 import bifurc as bf
@@ -70,27 +67,6 @@ z2 = "0.5*z1 + a*z2 + b*(y*z1 - x*z2) - z2*(z1**2 + z2**2)"
     branches = bf.load_branches(tmp_path / "out")
     assert [b.kind for b in branches] == ["EP-C", "LC-C", "LC-C"]
     assert abs(branches[1]["PD1"].parameters["c"] - 0.64) < 1e-12  # as above, through the files
-
-
-def ei_unstable_manifold_falls_low(eta_e):
-    """Shooting with the independent reference (tests/ei_reference.py: the field
-    of docs/models.md, its equilibria by brentq, the hand-derived Jacobian), no
-    bifurc code: from the saddle of the bistable E/I node (J_ee = 30), the upper
-    branch of its one-dimensional unstable manifold ends on the low-activity
-    state on one side of the homoclinic orbit and on the high-activity one on
-    the other side. (Bisected to 1e-5, the reference homoclinic parameter is
-    eta_e = -7.80586; the diagram's estimate, -7.80460, is 1.3e-3 from it.)"""
-    p = {**DEFAULTS, "J_ee": 30.0, "eta_e": eta_e}
-    states = equilibria(p)
-    unstable_dimensions = [int(np.sum(np.linalg.eigvals(jacobian(p, x)).real > 0)) for x in states]
-    assert sorted(unstable_dimensions) == [0, 0, 1]  # low and high states, the saddle between
-    saddle = states[unstable_dimensions.index(1)]
-    values, vectors = np.linalg.eig(jacobian(p, saddle))
-    unstable = vectors[:, np.argmax(values.real)].real
-    unstable = unstable if unstable[0] > 0 else -unstable
-    run = solve_ivp(field(p), (0, 600), saddle + 1e-9 * unstable / np.linalg.norm(unstable),
-                    rtol=1e-12, atol=1e-14)
-    return run.y[0, -1] < 0.03
 
 
 def test_auto_diagram_of_the_bistable_ping_node():

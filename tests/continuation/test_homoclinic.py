@@ -1,0 +1,183 @@
+"""HOM-C against an exact homoclinic loop.
+
+x' = y, y' = x - x^2 + (nu - g(mu)) y + mu H y with H = y^2/2 - x^2/2 + x^3/3
+and g(mu) = mu^2/4 - 0.3 mu. Along any orbit dH/dt = (nu - g(mu)) y^2 + mu H y^2,
+so for nu = g(mu) the level set H = 0 is invariant: the loop
+x = 3/2 sech^2(t/2) through the saddle at the origin (eigenvalues +-1 there)
+is homoclinic, and for nu != g(mu) it breaks (dH/dt = (nu - g) y^2 on H = 0).
+The homoclinic curve is exactly nu = g(mu); the loop reaches x = 3/2 at y = 0.
+The family of cycles around (1, 0) is born at the Hopf point
+nu - g(mu) - mu/6 = 0 and dies on the loop.
+"""
+
+import numpy as np
+import pytest
+
+import bifurc as bf
+from bifurc.continuation import ContinuationOptions, SpecialPoint, continue_curve
+from bifurc.continuation.cycles import PeriodicOrbit
+from bifurc.continuation.homoclinic import OpenMesh, continue_homoclinic, homoclinic_point
+
+SPEC = {"name": "exact_loop", "states": {"x": 0.5, "y": 0.0},
+        "parameters": {"mu": 1.0, "nu": 0.0},
+        "equations": {"x": "y",
+                      "y": "x - x**2 + (nu - (mu**2/4 - 0.3*mu))*y "
+                           "+ mu*(y**2/2 - x**2/2 + x**3/3)*y"}}
+BOUNDS = {"nu": (-2.0, 2.0), "mu": (0.5, 2.0)}
+
+
+def g(mu):
+    return mu**2 / 4 - 0.3 * mu
+
+
+def energy(points):
+    x, y = points[:, 0], points[:, 1]
+    return y**2 / 2 - x**2 / 2 + x**3 / 3
+
+
+@pytest.fixture(scope="module")
+def model():
+    return bf.Model.from_spec(SPEC)
+
+
+@pytest.fixture(scope="module")
+def family(model):
+    eq = bf.continue_equilibria(model, model.parameters(mu=1.0, nu=0.1), free="nu",
+                                bounds=(-0.5, 0.5), start=np.array([1.0, 0.0]))
+    return bf.continue_cycles(model, eq["H1"], bounds=(-0.5, 0.5), ntst=60, ncol=4,
+                              options=ContinuationOptions(step_size=0.01, max_step_size=0.05,
+                                                          max_points=400))
+
+
+@pytest.fixture(scope="module")
+def curve(model, family):
+    (hom,) = [p for p in family.special_points if p.kind == "HOM"]
+    return continue_homoclinic(model, hom, ("nu", "mu"), BOUNDS,
+                               options=ContinuationOptions(step_size=0.01, max_step_size=0.1,
+                                                           max_points=80))
+
+
+def test_the_cycle_family_ends_on_the_exact_loop(family):
+    (hom,) = [p for p in family.special_points if p.kind == "HOM"]
+    assert hom.data["estimate"] == pytest.approx(g(1.0), abs=1e-8)
+    assert hom.data["equilibrium_kind"] == "saddle"
+    assert "profile" in hom.data and "mesh" in hom.data  # HOM-C starts from it
+
+
+def test_hom_c_is_the_exact_curve(curve):
+    nu, mu = curve.values[:, 0], curve.values[:, 1]
+    assert np.abs(nu - g(mu)).max() < 1e-8
+    # both ends on the mu bounds: the curve was followed across the whole range
+    assert mu.min() == pytest.approx(0.5, abs=1e-9) and mu.max() == pytest.approx(2.0, abs=1e-9)
+    assert [end["status"] for end in curve.ends] == ["bound", "bound"]
+    assert np.abs(curve.states).max() < 1e-9  # the saddle stays at the origin
+    eigenvalues = np.sort(curve.eigenvalues.real, axis=1)
+    np.testing.assert_allclose(eigenvalues, np.tile([-1.0, 1.0], (len(curve), 1)), atol=1e-8)
+    assert not curve.stable.any()
+
+
+def test_orbits_lie_on_the_loop(curve):
+    for index in (0, len(curve) // 2, -1):
+        mesh = np.asarray(curve.extra["mesh"][index])
+        profile = np.asarray(curve.extra["profile"][index])
+        ncol = (len(profile) - 1) // (len(mesh) - 1)
+        orbit = OpenMesh(2, len(mesh) - 1, ncol, mesh).evaluate(profile.ravel(),
+                                                                np.linspace(0, 1, 4001))
+        # between mesh points collocation is accurate to O(h^(NCOL+1)), at the mesh
+        # points to O(h^(2 NCOL)) (superconvergence)
+        assert np.abs(energy(orbit)).max() < 1e-7
+        at_mesh = OpenMesh(2, len(mesh) - 1, ncol, mesh).evaluate(profile.ravel(), mesh)
+        assert np.abs(energy(at_mesh)).max() < 1e-10
+        assert orbit[:, 0].max() == pytest.approx(1.5, abs=1e-8)
+        assert curve.extra["max"][index][0] == pytest.approx(1.5, abs=1e-6)
+        # both ends next to the saddle, leaving along (1, 1) and returning along (1, -1)
+        start, end = profile[0], profile[-1]
+        assert start[0] > 0 and start[1] == pytest.approx(start[0], rel=1e-3)
+        assert end[0] > 0 and end[1] == pytest.approx(-end[0], rel=1e-3)
+
+
+def test_a_point_of_the_curve_restarts_it_through_the_registry(model, curve):
+    restart = continue_curve(model, homoclinic_point(curve, len(curve) // 2), ("nu", "mu"),
+                             {"nu": (-2.0, 2.0), "mu": (1.0, 1.5)},
+                             options=ContinuationOptions(step_size=0.01, max_step_size=0.1,
+                                                         max_points=40))
+    assert restart.kind == "HOM-C"
+    assert np.abs(restart.values[:, 0] - g(restart.values[:, 1])).max() < 1e-8
+
+
+def test_starts_that_are_not_homoclinic_are_refused(model, family):
+    hopf = SpecialPoint("H1", "H", 0, {"mu": 1.0, "nu": 0.1}, np.array([1.0, 0.0]),
+                        np.zeros(2), {}, "exact_loop", "EP-C", ("nu",))
+    with pytest.raises(bf.ParameterError, match="carries no orbit"):
+        continue_homoclinic(model, hopf, ("nu", "mu"), BOUNDS)
+    # the first cycles of the family, next to the Hopf point: no slow passage
+    index = 2
+    mesh = np.asarray(family.extra["mesh"][index])
+    profile = np.asarray(family.extra["profile"][index])
+    short = PeriodicOrbit("exact_loop", {"mu": 1.0, "nu": float(family.values[index, 0])}, mesh,
+                          (len(profile) - 1) // (len(mesh) - 1), profile,
+                          float(family.extra["period"][index]), family.eigenvalues[index])
+    with pytest.raises(bf.ParameterError, match="does not slow down near an equilibrium"):
+        continue_homoclinic(model, short, ("nu", "mu"), BOUNDS)
+    with pytest.raises(bf.ParameterError, match="two different parameters"):
+        continue_homoclinic(model, family["HOM1"], ("nu", "nu"), BOUNDS)
+
+
+def test_cli_diagram_then_twopar_from_the_hom_point(tmp_path, capsys):
+    """`bifurc diagram --cycles` marks HOM1 on the family; `bifurc twopar --from
+    1:HOM1` continues HOM-C into branches.json, which loads back exactly."""
+    from bifurc.cli import main
+
+    path = tmp_path / "exact_loop.toml"
+    path.write_text('name = "exact_loop"\n[states]\nx = 1.0\ny = 0.0\n'
+                    '[parameters]\nmu = 1.0\nnu = 0.1\n[equations]\n'
+                    f'x = "{SPEC["equations"]["x"]}"\ny = "{SPEC["equations"]["y"]}"\n')
+    out = tmp_path / "out"
+    assert main(["diagram", str(path), "--free", "nu", "--range", "-0.5", "0.5", "--cycles",
+                 "--out", str(out), "--quiet"]) == 0
+    assert "HOM1" in capsys.readouterr().out
+    assert main(["twopar", str(path), "--from", "1:HOM1", "--free", "nu", "mu", "--bounds",
+                 "mu=0.5:2", "nu=-2:2", "--out", str(out), "--quiet"]) == 0
+    branches = bf.load_branches(out)
+    (hom_c,) = [b for b in branches if b.kind == "HOM-C"]
+    assert np.abs(hom_c.values[:, 0] - g(hom_c.values[:, 1])).max() < 1e-8
+    assert hom_c.extra["profile"].shape[0] == len(hom_c)
+    assert (out / "twopar.png").stat().st_size > 0
+
+
+def test_ei_homoclinic_orbit_against_shooting():
+    """The bistable E/I node (J_ee = 30): its subcritical H1 cycles end on a
+    homoclinic orbit to the middle saddle. HOM-C from that HOM point, at
+    J_ee = 30, against the eta_e where the saddle's unstable manifold switches
+    between the low and the high state (tests/ei_reference.py: the docs'
+    equations, solve_ivp at rtol 1e-12, bisected to 1e-8; no bifurc code).
+    Measured: 5e-8 apart."""
+    from ei_reference import DEFAULTS, ei_homoclinic_eta_e, jacobian
+
+    ei = bf.load_model("ei")
+    branches = bf.bifurcation_diagram(ei, ei.parameters(J_ee=30, eta_e=-10), "eta_e",
+                                      (-10, 30), depth=1, follow=("H",))
+    hom = branches[1]["HOM1"]
+    curve = continue_homoclinic(ei, hom, ("eta_e", "J_ee"), {"eta_e": (-15, 5),
+                                                             "J_ee": (25.5, 30.5)},
+                                options=ContinuationOptions(step_size=0.01, max_step_size=0.2,
+                                                            max_points=100))
+    at_30 = np.flatnonzero(curve.values[:, 1] == 30.0)  # the corrected start keeps J_ee
+    assert len(at_30) == 1
+    reference = ei_homoclinic_eta_e(-7.8059, -7.8058, tolerance=1e-8)
+    assert curve.values[at_30[0], 0] == pytest.approx(reference, abs=1e-6)
+    # the HOM point's estimate from the cycles was 1.3e-3 off and said so
+    assert abs(hom.data["estimate"] - reference) <= hom.data["uncertainty"]
+    # NSS where the reference Jacobian at the curve's saddle says so (the
+    # homoclinic relation at NSS1, J_ee = 26.0658, was checked by the same
+    # shooting once: 8.3e-7 apart; 30 s, too slow for the suite). The leading
+    # stable eigenvalue stays real and the next ones a complex pair farther
+    # left: no DRS and no TLS on this stretch.
+    assert [p.kind for p in curve.special_points] == ["NSS"]
+    (point,) = curve.special_points
+    values = {**DEFAULTS, **{k: point.parameters[k] for k in ("eta_e", "J_ee")}}
+    eigenvalues = np.linalg.eigvals(jacobian(values, np.array(point.data["saddle"])))
+    eigenvalues = eigenvalues[np.argsort(-eigenvalues.real)]
+    assert eigenvalues[0].real > 0 and np.all(eigenvalues[1:].real < 0)
+    assert abs(eigenvalues[0].real + eigenvalues[1].real) < 1e-9
+    assert eigenvalues[1].imag == 0 and eigenvalues[2].imag != 0

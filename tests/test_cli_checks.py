@@ -1,0 +1,78 @@
+"""The command line checks its input before it computes anything: each bad
+option is a one-line error naming it, exit code 2, no traceback, no file
+written; Ctrl-C is exit code 130 everywhere."""
+
+import os
+import time
+
+import pytest
+
+from bifurc.cli import main
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["diagram", "ei", "--free", "eta_e", "--range", "-10", "30", "--y", "r_x"],
+     "--y 'r_x' is not a state of ei; states: r_e, v_e, s_e, r_i, v_i, s_i"),
+    (["diagram", "ei", "--free", "eta_e", "--range", "30", "-10"], "--range needs LO < HI"),
+    (["diagram", "ei", "--free", "eta_e", "--range", "-10", "30", "--ntst", "1"],
+     "--ntst must be at least 2, got 1"),
+    (["msf", "ei", "--eps", "2", "--at", "eta_e=9.3", "--ncol", "9"],
+     "--ncol must lie in 1..7, got 9"),
+    (["simulate", "ei", "--duration", "1e13", "--dt", "0.05"], "more than half the free memory"),
+])
+def test_bad_options_are_named_before_any_work(arguments, message, tmp_path, capsys):
+    out = tmp_path / "out"
+    started = time.perf_counter()
+    assert main(arguments + ["--out", str(out)]) == 2
+    assert time.perf_counter() - started < 30  # refused at once, not after the computation
+    error = capsys.readouterr().err
+    assert message in error and "Traceback" not in error
+    assert not out.exists()
+
+
+def test_output_folder_that_is_a_file(tmp_path, capsys):
+    a_file = tmp_path / "taken"
+    a_file.write_text("not a folder")
+    assert main(["diagram", "qif", "--free", "eta", "--range", "-10", "5", "--out",
+                 str(a_file)]) == 2
+    assert f"--out {a_file} is a file, not a folder" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere: the permission check "
+                                              "cannot be exercised")
+def test_output_folder_that_is_not_writable(tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    assert main(["simulate", "qif", "--out", str(locked / "run")]) == 2
+    assert f"cannot write in {locked}" in capsys.readouterr().err
+
+
+def test_model_file_with_the_wrong_extension(tmp_path, capsys):
+    path = tmp_path / "model.txt"
+    path.write_text('name = "m"\n')
+    assert main(["show", str(path)]) == 2
+    assert "has the extension '.txt'; model files are TOML (.toml) or YAML" in \
+        capsys.readouterr().err
+
+
+def test_ctrl_c_is_exit_code_130(monkeypatch, capsys):
+    import bifurc.cli as cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(cli, "command_models", interrupted)
+    assert main(["models"]) == 130
+    assert capsys.readouterr().err.strip() == "interrupted"
+
+
+def test_result_files_have_the_usual_permissions(tmp_path):
+    """Temporary files start as 0600; results are 0666 minus the umask."""
+    mask = os.umask(0o022)
+    try:
+        assert main(["diagram", "qif", "--free", "eta", "--range", "-10", "5", "--quiet",
+                     "--out", str(tmp_path)]) == 0
+    finally:
+        os.umask(mask)
+    for name in ("branches.json", "branches.npz"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o644
+    assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
