@@ -13,7 +13,6 @@ period interpolated by a cubic spline onto bifurc's parameter values) and the
 cycle bifurcations (LPC/PD/NS vs AUTO's LP/PD/TR).
 """
 
-import argparse
 import time
 
 import numpy as np
@@ -24,22 +23,13 @@ from bifurc import auto07p
 from bifurc.continuation import ContinuationOptions, continue_equilibria
 from bifurc.continuation.cycles import continue_cycles
 
+from against_auto import arguments
+
 KINDS = {"LPC": "LP", "PD": "PD", "NS": "TR"}
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--points", type=int, default=200)
-    parser.add_argument("--ntst", type=int, default=50)
-    parser.add_argument("--ncol", type=int, default=4)
-    parser.add_argument("--ds", type=float, default=0.01)
-    parser.add_argument("--ds-min", type=float, default=1e-6)
-    parser.add_argument("--ds-max", type=float, default=0.5)
-    args = parser.parse_args()
-    available, reason = auto07p.auto_available()
-    if not available:
-        raise SystemExit(f"AUTO-07p is needed for this benchmark: {reason}")
+    args = arguments(__doc__, points=200, ntst=50, ncol=4, ds_min=1e-6, ds_max=0.5)
 
     model = bf.load_model("ei")
     bounds = (-10.0, 30.0)

@@ -8,7 +8,6 @@ excluding the compilation of its equation file), the ratio, the number of
 points each computed, and the agreement of the special points.
 """
 
-import argparse
 import time
 
 import numpy as np
@@ -17,18 +16,11 @@ import bifurc as bf
 from bifurc import auto07p
 from bifurc.continuation import ContinuationOptions, continue_equilibria, find_equilibrium
 
+from against_auto import arguments
+
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--lower", type=float, default=-10.0)
-    parser.add_argument("--upper", type=float, default=30.0)
-    parser.add_argument("--ds", type=float, default=0.01)
-    parser.add_argument("--ds-max", type=float, default=0.1)
-    args = parser.parse_args()
-    available, reason = auto07p.auto_available()
-    if not available:
-        raise SystemExit(f"AUTO-07p is needed for this benchmark: {reason}")
+    args = arguments(__doc__, repeats=5, lower=-10.0, upper=30.0)
 
     model = bf.load_model("ei")
     parameters = model.parameters(eta_e=args.lower)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
-
-import numpy as np
 
 from .errors import BifurcError
 from .files import atomic_write, write_json
@@ -41,6 +40,8 @@ def _output_folder(path) -> Path:
     where this process may write."""
     import os
 
+    import tempfile
+
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise BifurcError(f"--out {path} is a file, not a folder")
@@ -49,6 +50,17 @@ def _output_folder(path) -> Path:
         existing = existing.parent
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise BifurcError(f"--out {path}: cannot write in {existing}")
+    try:  # os.access says yes to root everywhere: try it (and leave nothing behind)
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        raise BifurcError(f"--out {path}: cannot write there ({error.strerror or error})") \
+            from None
+    for name in ("branches.json", "branches.npz", "diagram.png", "timeseries.npz", "msf.json",
+                 "sweep.csv", "summary.json"):
+        if (path / name).is_dir():
+            raise BifurcError(f"--out {path}: {path / name} is a folder, where a result file "
+                              f"goes")
     return path
 
 
@@ -57,22 +69,6 @@ def _check_mesh(args) -> None:
         raise BifurcError(f"--ntst must be at least 2, got {args.ntst}")
     if not 1 <= args.ncol <= 7:
         raise BifurcError(f"--ncol must lie in 1..7, got {args.ncol}")
-
-
-def _check_memory(n_samples: float, n_nodes: int, n_states: int) -> None:
-    """Refuse a run whose recorded samples would not fit in half the free memory."""
-    import os
-
-    needed = 8.0 * n_samples * n_nodes * n_states
-    try:
-        available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # not a POSIX system: no check
-        return
-    if needed > 0.5 * available:
-        raise BifurcError(f"the run would record {n_samples:.3g} samples of {n_nodes} node(s) x "
-                          f"{n_states} state(s), {needed / 2**30:.1f} GiB, more than half the "
-                          f"free memory ({available / 2**30:.1f} GiB): shorten --duration, raise "
-                          f"--sample-interval or --record fewer states")
 
 
 def _integrator(args):
@@ -88,19 +84,24 @@ def _integrator(args):
     return EulerMaruyama(args.dt)
 
 
-def _network_analysis(model, trajectory, out) -> list:
+def _network_analysis(model, trajectory, out, draw: bool = True) -> list:
     """Spectra, FC, Kuramoto order and PAC of a network run (analysis.network_summary):
     DIR/network.json, DIR/network.npz and DIR/spacetime.png."""
+    import numpy as np
+
     from . import analysis, plot
 
     summary, arrays = analysis.network_summary(trajectory, model.time_unit)
     write_json(out / "network.json", summary)
     atomic_write(out / "network.npz", lambda stream: np.savez_compressed(stream, **arrays), "wb")
-    _save_figure(plot.spacetime(trajectory, summary["state"], model), out / "spacetime.png")
+    files = [out / "network.json", out / "network.npz"]
+    if draw:
+        files.append(_save_figure(plot.spacetime(trajectory, summary["state"], model),
+                                  out / "spacetime.png"))
     print(f"  network: mean FC {summary['mean_fc']:.3f}, Kuramoto order "
           f"{summary['kuramoto_mean']:.3f}, median dominant frequency "
           f"{np.median(summary['dominant_frequency_hz']):.1f} Hz")
-    return [out / "network.json", out / "network.npz", out / "spacetime.png"]
+    return files
 
 
 def command_models(args) -> int:
@@ -120,9 +121,12 @@ def command_show(args) -> int:
 
 
 def command_simulate(args) -> int:
+    import numpy as np
+
     from . import analysis
     from .errors import DivergenceError
     from .integrate import Noise, simulate
+    from .integrate.runner import check_recording_memory
     from .model_files import load_model
 
     out = _output_folder(args.out)
@@ -144,14 +148,19 @@ def command_simulate(args) -> int:
             sample_interval = 0.5 if args.method == "dopri" else args.dt * max(1, round(0.5 / args.dt))
     if args.duration > 0 and sample_interval > 0:
         n_recorded = len(args.record) if args.record else model.n_states
-        _check_memory(args.duration / sample_interval + 1,
+        check_recording_memory(args.duration / sample_interval + 1,
                       getattr(problem, "n_nodes", 1), n_recorded)
     try:
-        trajectory = simulate(problem, parameters, duration=args.duration, integrator=integrator,
-                              sample_interval=sample_interval, noise=noise, seed=args.seed,
-                              initial_state=initial, record=args.record,
-                              progress=not args.quiet)
+        with warnings.catch_warnings():  # an interruption is reported below, on one line
+            warnings.simplefilter("ignore", UserWarning)
+            trajectory = simulate(problem, parameters, duration=args.duration,
+                                  integrator=integrator, sample_interval=sample_interval,
+                                  noise=noise, seed=args.seed, initial_state=initial,
+                                  record=args.record, progress=not args.quiet)
         exit_code = 0
+        if trajectory.status == "interrupted":
+            print(f"interrupted: {trajectory.message}", file=sys.stderr)
+            exit_code = 130
     except DivergenceError as error:
         trajectory = error.trajectory
         print(f"error: {error}", file=sys.stderr)
@@ -161,7 +170,7 @@ def command_simulate(args) -> int:
         files.append(trajectory.to_csv(out / "timeseries.csv"))
     summary = analysis.summarise(trajectory) if len(trajectory.time) > 3 else {}
     if args.connectome and len(trajectory.time) > 16:
-        files += _network_analysis(model, trajectory, out)
+        files += _network_analysis(model, trajectory, out, draw=not args.no_plot)
     write_json(out / "summary.json",
                {"model": model.name, "status": trajectory.status,
                 "parameters": trajectory.parameters,
@@ -225,6 +234,12 @@ def command_diagram(args) -> int:
         overrides[args.free] = lower
     options = _continuation_options(args)
     if args.engine == "auto07p":
+        ignored = [flag for flag, on in (("--cycles", args.cycles), ("--auto", args.auto),
+                                         ("--allow-outside-domain", args.allow_outside_domain))
+                   if on]
+        if ignored:
+            raise BifurcError(f"--engine auto07p computes the equilibrium branch only; "
+                              f"{', '.join(ignored)} needs the bifurc engine")
         from .auto07p import equilibrium_branch_auto
         branches = [equilibrium_branch_auto(model, model.parameters(**overrides), args.free,
                                             (lower, upper), options)]
@@ -236,6 +251,8 @@ def command_diagram(args) -> int:
         if args.auto:
             follow.add("PD")
         depth = args.depth if args.depth is not None else (3 if args.auto else 1)
+        if depth < 0:
+            raise BifurcError(f"--depth must be 0 or more, got {depth}")
         branches = bifurcation_diagram(model, model.parameters(**overrides), args.free,
                                        (lower, upper), depth=depth, follow=tuple(follow),
                                        options=options, cycle_options=options,
@@ -251,12 +268,26 @@ def command_diagram(args) -> int:
         print(f"[{number}] {branch.summary()}")
     for path in files:
         print(f"  wrote {path}")
+    return _interrupted_code(branches)
+
+
+def _interrupted_code(branches) -> int:
+    """130 when Ctrl-C stopped a branch (what was computed is saved), else 0."""
+    if any(end["status"] == "interrupted" for branch in branches for end in branch.ends):
+        print("interrupted: the points computed so far are saved", file=sys.stderr)
+        return 130
     return 0
 
 
 def _find_point(branches, label):
     number, _, name = label.rpartition(":")
-    candidates = [branches[int(number)]] if number else branches
+    if number:
+        if not number.isdigit() or int(number) >= len(branches):
+            raise BifurcError(f"--from {label!r}: {number!r} is not a branch number; the diagram "
+                              f"has branches 0 to {len(branches) - 1}")
+        candidates = [branches[int(number)]]
+    else:
+        candidates = branches
     for branch in candidates:
         for point in branch.special_points:
             if point.label == name:
@@ -302,6 +333,12 @@ def command_twopar(args) -> int:
     if any(b.model != model.name for b in diagram_branches):
         raise BifurcError(f"{source}/branches.json holds branches of another model")
     point = _find_point(diagram_branches, args.from_label)
+    for name in args.free:
+        if name not in model.parameter_names:
+            raise BifurcError(f"--free {name!r} is not a parameter of {model.name}; parameters: "
+                              f"{', '.join(model.parameter_names)}")
+    if args.free[0] == args.free[1]:
+        raise BifurcError(f"--free needs two different parameters, got {args.free[0]} twice")
     bounds = {name: _default_bounds(model, name, diagram_branches) for name in args.free}
     for item in args.bounds or []:
         name, _, window = item.partition("=")
@@ -309,6 +346,11 @@ def command_twopar(args) -> int:
             lo, hi = (float(v) for v in window.split(":"))
         except ValueError:
             raise BifurcError(f"--bounds expects NAME=LO:HI, got {item!r}") from None
+        if name not in args.free:
+            raise BifurcError(f"--bounds {item!r} names {name!r}, which is not one of the free "
+                              f"parameters {args.free[0]}, {args.free[1]}")
+        if not lo < hi:
+            raise BifurcError(f"--bounds {item!r} needs LO < HI")
         bounds[name] = (lo, hi)
     curve = continue_curve(model, point, tuple(args.free), bounds,
                            options=_continuation_options(args), progress=not args.quiet)
@@ -321,10 +363,12 @@ def command_twopar(args) -> int:
     print(curve.summary())
     for path in files:
         print(f"  wrote {path}")
-    return 0
+    return _interrupted_code([curve])
 
 
 def _parse_grid(text):
+    import numpy as np
+
     try:
         low, high, count = text.split(":")
         grid = np.linspace(float(low), float(high), int(count))
@@ -336,6 +380,8 @@ def _parse_grid(text):
 
 
 def command_msf(args) -> int:
+    import numpy as np
+
     import matplotlib
     matplotlib.use("Agg")
 
@@ -402,6 +448,8 @@ def command_msf(args) -> int:
 def _msf_along_branches(args, model, homogeneous) -> int:
     """bifurc msf --free PAR --range LO HI: the homogeneous system's equilibria and
     the cycles born at their Hopf points, with the MSF at every point."""
+    import numpy as np
+
     import matplotlib
     matplotlib.use("Agg")
 
@@ -753,6 +801,12 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `bifurc ... | head`: the reader left; nothing more to say
+        sys.stderr.close()
+        return 1
+    except OSError as error:  # a file that could not be written or read after all
+        print(f"error: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

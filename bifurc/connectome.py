@@ -107,7 +107,7 @@ def _validate(name, weights, remove_isolated=False):
     try:
         row_normalise(weights)  # square, finite, non-negative, every node receives input
     except ParameterError as error:
-        hint = ("; load it with remove_isolated=True to drop those regions"
+        hint = ("; load it with remove_isolated=True (load_connectome or bf.Network) to drop those regions"
                 if "receive no input" in str(error) else "")
         raise ParameterError(f"connectome {name}: {error}{hint}") from None
     return weights, kept

@@ -36,6 +36,18 @@ class LyapunovSpectrum:
         return np.abs(self.history[-1] - self.history[half])
 
 
+def _run(kernels, X, V, dt, steps, every, P, coupling, sums):
+    """The compiled RK4 + QR kernel; tangent vectors that overflow between two
+    orthonormalisations (numba's QR refuses non-finite input) are a divergence."""
+    try:
+        return kernels.lyapunov_run(X, V, dt, steps, every, P, coupling, sums)
+    except np.linalg.LinAlgError:
+        raise DivergenceError(
+            f"the tangent vectors became non-finite between two orthonormalisations (every "
+            f"{every} steps of {dt:g}): the exponents are too large to measure at this step; "
+            f"lower dt or orthonormalise_every") from None
+
+
 def lyapunov_spectrum(problem, parameters=None, n_exponents: int = 1, *, duration: float = 1000.0,
                       transient: float = 100.0, dt: float = 0.01, initial_state=None,
                       orthonormalise_every: int = 10, checkpoints: int = 20,
@@ -61,7 +73,7 @@ def lyapunov_spectrum(problem, parameters=None, n_exponents: int = 1, *, duratio
     scratch = np.zeros(n_exponents)
     steps = int(round(transient / dt))
     if steps:
-        status, _ = kernels.lyapunov_run(X, V, dt, steps, orthonormalise_every, P, coupling, scratch)
+        status, _ = _run(kernels, X, V, dt, steps, orthonormalise_every, P, coupling, scratch)
         if status:
             raise DivergenceError("the state became non-finite during the transient")
     per_piece = max(orthonormalise_every,
@@ -71,8 +83,7 @@ def lyapunov_spectrum(problem, parameters=None, n_exponents: int = 1, *, duratio
     times, history = [], []
     elapsed = 0.0
     for _ in range(checkpoints):
-        status, _ = kernels.lyapunov_run(X, V, dt, per_piece, orthonormalise_every, P, coupling,
-                                         sums)
+        status, _ = _run(kernels, X, V, dt, per_piece, orthonormalise_every, P, coupling, sums)
         if status:
             raise DivergenceError(f"the state became non-finite after t = {elapsed:g}")
         elapsed += per_piece * dt

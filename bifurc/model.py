@@ -65,6 +65,16 @@ class Parameter:
     description: str = ""
     open_ends: tuple[bool, bool] = (False, False)
 
+    def __post_init__(self):
+        # bounds may be written as in a model file: [lo, hi] or "(0, inf)"
+        bounds, open_ends = _bounds(self.bounds, f"bounds of parameter `{self.name}`")
+        object.__setattr__(self, "bounds", bounds)
+        if isinstance(self.bounds, tuple) and not any(self.open_ends):
+            object.__setattr__(self, "open_ends", open_ends)
+        if len(self.open_ends) != 2 or not all(isinstance(e, bool) for e in self.open_ends):
+            raise ModelDefinitionError(f"open_ends of parameter `{self.name}` must be two "
+                                       f"booleans, got {self.open_ends!r}")
+
     @property
     def interval_text(self) -> str:
         """The bounds as an interval, e.g. "(0.0, inf)" or "[0.0, 1.0]"."""
@@ -79,6 +89,8 @@ class Parameter:
 
     def check(self, value, *, what="value") -> float:
         """Return ``value`` as float, or raise if it is non-finite or out of bounds."""
+        if isinstance(value, (bool, np.bool_)):
+            raise ParameterError(f"parameter `{self.name}` must be a number, got {value!r}")
         try:
             value = float(value)
         except (TypeError, ValueError):
@@ -488,6 +500,8 @@ def _interval(value, where) -> tuple[float, float]:
     ``where`` names it in messages ("bounds of parameter `a`")."""
     if not isinstance(value, (list, tuple)) or len(value) != 2:
         raise ModelDefinitionError(f"{where} must be [lower, upper], got {value!r}")
+    if any(isinstance(b, (str, bool)) for b in value):
+        raise ModelDefinitionError(f"{where} must be numbers, got {list(value)}")
     try:
         lower, upper = (float(b) for b in value)
     except (TypeError, ValueError):
@@ -512,9 +526,13 @@ def _bounds(value, where) -> tuple[tuple[float, float], tuple[bool, bool]]:
     opening, low, high, closing = match.groups()
     numbers = []
     for text in (low, high):
+        text = text.replace(".inf", "inf")  # YAML's spelling of infinity
         if not re.fullmatch(r"[-+]?(inf|\d+(\.\d*)?([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?)", text):
             raise ModelDefinitionError(f"{where}: {text!r} is not a number")
-        numbers.append(text)
+        number = float(text)
+        if math.isinf(number) and "inf" not in text:
+            raise ModelDefinitionError(f"{where}: {text!r} is beyond the floating-point range")
+        numbers.append(number)
     lower, upper = _interval(numbers, where)
     open_ends = (opening == "(", closing == ")")
     if lower == upper and any(open_ends):

@@ -40,10 +40,13 @@ class Network:
         Row-normalise C (default). With False, C is used as W unchanged.
     labels : sequence of str, optional
         Region names.
+    remove_isolated : bool
+        For a connectome given by name or path: drop the regions that receive
+        no input (tvb76 has 2, tvb192 12), which W = D^-1 C cannot normalise.
     """
 
     def __init__(self, model: Model, connectivity, eps: float = 0.0, normalise: bool = True,
-                 labels=None):
+                 labels=None, remove_isolated: bool = False):
         if not model.coupling:
             raise ParameterError(
                 f"model {model.name!r} declares no coupling (H); add [[coupling]] terms to use it "
@@ -54,7 +57,7 @@ class Network:
         self.model = model
         self.eps = eps
         if isinstance(connectivity, (str, Path)):
-            connectivity = load_connectome(connectivity)
+            connectivity = load_connectome(connectivity, remove_isolated=remove_isolated)
         if isinstance(connectivity, Connectome):
             if labels is None and connectivity.labels:
                 labels = connectivity.labels

@@ -59,7 +59,9 @@ MARKERS = {"LP": ("o", "tab:red"), "H": ("s", "tab:blue"), "BP": ("^", "tab:gree
            "CP": ("D", "black"), "BT": ("*", "tab:purple"), "GH": ("P", "tab:orange"),
            "ZH": ("X", "tab:brown"), "HH": ("h", "tab:pink"), "TI": ("v", "0.35"),
            "LPC": ("o", "tab:orange"), "PD": ("d", "tab:green"), "NS": ("h", "tab:purple"),
-           "HOM": ("p", "tab:olive"), "SNIC": ("p", "tab:olive")}
+           "HOM": ("p", "tab:olive"), "SNIC": ("p", "tab:olive"),
+           **dict.fromkeys(("NSS", "NSF"), ("8", "tab:olive")),
+           **dict.fromkeys(("DRS", "DRU", "TLS", "TLU"), ("<", "tab:olive"))}
 
 #: labels closer than this (points on screen) are merged into one
 MERGE_DISTANCE = 14.0

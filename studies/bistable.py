@@ -13,6 +13,9 @@ The study computes:
 
 - EP-C in eta_e at J_ee = 30 (folds LP1, LP2, Hopf H1);
 - LP-C (through LP1) and H-C (through H1) in (eta_e, J_ee), with the cusp;
+- the unstable cycles of the subcritical H1 (LC-C), which end on a homoclinic
+  orbit to the middle saddle, and that homoclinic orbit continued in
+  (eta_e, J_ee) (HOM-C, with its neutral-saddle point);
 - a regime map by simulation on a grid of (eta_e, J_ee): each point is run
   from the low and the high equilibrium of the working point and its
   attractors are classified (rest or oscillation, one or two distinct), an
@@ -22,7 +25,7 @@ The study computes:
   state, where it stays after the pulse (persistent activity, the memory);
   a brief negative pulse brings it back.
 
-Files: ``branches.json``/``.npz`` (EP-C, LP-C, H-C), ``switch.npz`` (the
+Files: ``branches.json``/``.npz`` (EP-C, LP-C, H-C, LC-C, HOM-C), ``switch.npz`` (the
 simulated switch, bifurc.trajectory/1), ``regimes.npz`` (the simulation grid:
 ``eta_e``, ``J_ee``, ``classification`` codes of common.ATTRACTOR_CLASSES,
 ``max_rate_e``: the largest r_e late in each of the two runs, Hz),
@@ -82,8 +85,12 @@ def run(out: Path, quick: bool) -> list[Path]:
     progress.update()
     fold = bf.continue_curve(model, equilibria["LP1"], free=("eta_e", "J_ee"), bounds=bounds)
     hopf = bf.continue_curve(model, equilibria["H1"], free=("eta_e", "J_ee"), bounds=bounds)
+    # the unstable cycles of the subcritical H1 end on a homoclinic orbit to the
+    # middle saddle; HOM-C continues it in (eta_e, J_ee)
+    cycles = bf.continue_cycles(model, equilibria["H1"], bounds=ETA_E_RANGE)
+    homoclinic = bf.continue_curve(model, cycles["HOM1"], free=("eta_e", "J_ee"), bounds=bounds)
     progress.update()
-    files = list(bf.save_branches([equilibria, fold, hopf], out))
+    files = list(bf.save_branches([equilibria, fold, hopf, cycles, homoclinic], out))
 
     # the switch at the working point
     working = model.parameters(J_ee=J_EE, eta_e=WORKING_ETA_E)
@@ -141,7 +148,11 @@ def run(out: Path, quick: bool) -> list[Path]:
         "special_points": {branch.kind: [{"label": p.label, "kind": p.kind,
                                           **{k: p.parameters[k] for k in branch.free}}
                                          for p in branch.special_points]
-                           for branch in (equilibria, fold, hopf)},
+                           for branch in (equilibria, fold, hopf, homoclinic)},
+        "homoclinic_at_working_J_ee": {
+            "eta_e": float(homoclinic.values[np.argmin(np.abs(homoclinic.values[:, 1] - J_EE)), 0]),
+            "cycle_family_estimate": cycles["HOM1"].data["estimate"],
+            "cycle_family_uncertainty": cycles["HOM1"].data["uncertainty"]},
         "regime_classes": {str(k): v for k, v in ATTRACTOR_CLASSES.items()},
         "regime_map_duration_ms": grid_duration,
         "regime_map_starts": "the low and high stable equilibria of the working point",
@@ -167,7 +178,8 @@ def run(out: Path, quick: bool) -> list[Path]:
         if mask.any():
             ax.scatter(mesh_eta[mask], mesh_J[mask], s=12 if not quick else 30, color=colour,
                        alpha=0.55, lw=0, label=f"simulated: {ATTRACTOR_CLASSES[code]}")
-    bf.plot.two_parameter([fold, hopf], ax=ax)  # the Hopf curve is that of the upper state
+    # the Hopf curve is that of the upper state; the homoclinic curve bounds its cycles
+    bf.plot.two_parameter([fold, hopf, homoclinic], ax=ax)
     ax.plot([WORKING_ETA_E], [J_EE], "k*", ms=12, label="switch simulation")
     ax.set_xlim(*ETA_E_RANGE)
     ax.set_ylim(*J_EE_RANGE)

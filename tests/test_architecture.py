@@ -171,3 +171,16 @@ def test_imports_are_read_inside_functions_too(tmp_path, source, expected):
     name = "continuation.x" if source.startswith("def") else "x"
     known = {"model": None, "codegen": None, "continuation.x": None, "x": None}
     assert imports_of(name, path, False, known) == expected
+
+
+def test_every_package_is_installed_by_a_normal_install():
+    """pyproject.toml lists every package of bifurc/ (an editable install would
+    hide a missing one: a normal install leaves it out)."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {"bifurc." + ".".join(path.parent.relative_to(PACKAGE).parts)
+             for path in PACKAGE.rglob("__init__.py")}
+    found = {name.rstrip(".") for name in found}
+    assert found <= listed, f"add to pyproject.toml: {sorted(found - listed)}"

@@ -16,6 +16,7 @@ constants file is complete on every run; failures raise clear errors.
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import numpy as np
@@ -477,3 +478,34 @@ def test_parse_fort8(tmp_path):
     truncated.write_text("".join(FORT8.splitlines(keepends=True)[:4]))
     with pytest.raises(ValueError, match="solution 1 is truncated"):
         auto07p.parse_fort8(truncated)
+
+
+def test_homcont_constants_reserve_period_and_saddle():
+    """HomCont (IPS = 9, IEQUIB = 1) keeps T in PAR(11) and the saddle in
+    PAR(12 .. 11 + n): the model's parameters go around them, and the file
+    holds names and numbers only."""
+    ei = bf.load_model("ei")
+    index = auto07p.parameters.homcont_parameter_index_map(ei)
+    assert not set(index.values()) & set(range(11, 18))
+    assert sorted(index.values()) == sorted(set(index.values()))
+    p = ei.parameters(J_ee=30.0).values
+    saddle = np.arange(1.0, 7.0) / 10
+    text = auto07p.render.render_homcont_constants(
+        ei, p, saddle, 138.5, ("eta_e", "J_ee"), ((-15.0, 5.0), (29.0, 31.0)), ntst=61,
+        ncol=4, n_unstable=1, ds=0.01, ds_min=1e-6, ds_max=0.1, max_points=50)
+    assert "IPS = 9" in text and "NUNSTAB = 1, NSTAB = 5, IEQUIB = 1" in text
+    assert f"ICP = [{index['eta_e']}, {index['J_ee']}]" in text
+    par = re.search(r"^PAR = \{(.*)\}$", text, flags=re.M).group(1)
+    values = {int(k): float(v) for k, v in (item.split(":") for item in par.split(","))}
+    assert values[11] == 138.5
+    assert [values[12 + i] for i in range(6)] == saddle.tolist()
+    assert values[index["J_ee"]] == 30.0
+    with pytest.raises(ValueError, match="plain name"):
+        auto07p.render.render_homcont_constants(
+            ei, p, saddle, 138.5, ("eta_e", "J_ee"), ((-15.0, 5.0), (29.0, 31.0)), ntst=61,
+            ncol=4, n_unstable=1, ds=0.01, ds_min=1e-6, ds_max=0.1, max_points=50,
+            orbit_file="x'\nIPS = 1")
+    with pytest.raises(ValueError, match="unstable eigenvalues"):
+        auto07p.render.render_homcont_constants(
+            ei, p, saddle, 138.5, ("eta_e", "J_ee"), ((-15.0, 5.0), (29.0, 31.0)), ntst=61,
+            ncol=4, n_unstable=0, ds=0.01, ds_min=1e-6, ds_max=0.1, max_points=50)

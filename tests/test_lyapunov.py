@@ -78,3 +78,16 @@ def test_bad_input(ei):
         lyapunov_spectrum(network, n_exponents=19)
     with pytest.raises(bf.ParameterError, match="`dt` must be positive and finite, got -0.1"):
         lyapunov_spectrum(ei, dt=-0.1)
+
+
+def test_tangent_vectors_that_overflow_are_a_divergence_not_a_crash():
+    """z' = a z with a = 1e200: the state stays at z = 0, but a tangent vector
+    along z grows by e^(1e200 dt) within one step; numba's QR then refuses the
+    non-finite matrix. That is reported as a divergence that names the cause."""
+    model = bf.Model.from_spec({
+        "name": "stiff_idle", "states": {"x": 1.0, "y": 0.0, "z": 0.0},
+        "parameters": {"mu": 1.0, "a": 1e200},
+        "equations": {"x": "mu * x - y - x * (x**2 + y**2)",
+                      "y": "x + mu * y - y * (x**2 + y**2)", "z": "a * z"}})
+    with pytest.raises(bf.errors.DivergenceError, match="tangent vectors became non-finite"):
+        lyapunov_spectrum(model, model.parameters(), 1, duration=10.0)

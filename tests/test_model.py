@@ -705,3 +705,38 @@ def test_builtin_time_constants_are_open_and_continuation_cannot_reach_zero():
     with pytest.raises(bifurc.ParameterError, match=r"reach outside its range \(0\.0, inf\)"):
         bifurc.continue_equilibria(model, model.parameters(eta_e=-5.0), free="tau_se",
                                bounds=(0.0, 5.0))
+
+
+def test_parameter_bounds_may_be_written_as_in_a_model_file():
+    p = bifurc.Parameter("tau", 1.0, bounds="(0, inf)")
+    assert p.bounds == (0.0, math.inf) and p.open_ends == (True, True)
+    model = bifurc.Model(name="decay", states=[bifurc.model.State("x", 1.0)], parameters=[p],
+                         equations={"x": "-x / tau"})
+    with pytest.raises(ParameterError, match=r"\(0\.0, inf\)"):
+        model.parameters(tau=0.0)
+    with pytest.raises(ModelDefinitionError, match="beyond the floating-point range"):
+        bifurc.Parameter("a", 0.5, bounds="(0, 1e400)")
+    with pytest.raises(ModelDefinitionError, match="must be numbers"):
+        bifurc.Parameter("a", 0.5, bounds=["0", "1"])
+    assert bifurc.Parameter("a", 0.5, bounds="[0, .inf)").bounds == (0.0, math.inf)
+    with pytest.raises(ParameterError, match="must be a number, got True"):
+        bifurc.load_model("ei").parameters(tau_se=True)
+
+
+def test_stimuli_may_not_push_a_parameter_out_of_its_range():
+    ei = bifurc.load_model("ei")
+    pars = ei.parameters()  # tau_se = 2
+    integrator = bifurc.RK4(dt=0.05)
+    with pytest.raises(ParameterError, match=r"take it to 0 on node 0 from t = 1, outside its "
+                                             r"range \(0\.0, inf\)"):
+        bifurc.simulate(ei, pars, duration=5, integrator=integrator,
+                        stimuli=[bifurc.Stimulus("tau_se", -2.0, start=1, stop=2)])
+    # two overlapping halves add up to the same
+    with pytest.raises(ParameterError, match="from t = 1.5"):
+        bifurc.simulate(ei, pars, duration=5, integrator=integrator,
+                        stimuli=[bifurc.Stimulus("tau_se", -1.0, start=1, stop=2),
+                                 bifurc.Stimulus("tau_se", -1.0, start=1.5, stop=3)])
+    run = bifurc.simulate(ei, pars, duration=5, integrator=integrator,
+                          stimuli=[bifurc.Stimulus("tau_se", -1.0, start=1, stop=2),
+                                   bifurc.Stimulus("tau_se", -1.0, start=2, stop=3)])
+    assert run.status == "completed"

@@ -31,10 +31,11 @@ mapping (index 11 is skipped: AUTO uses it for the period of periodic orbits).
 
 The package's modules, one job each: ``install`` (finding AUTO-07p),
 ``parameters`` (PAR indices), ``render`` (C file and constants), ``run``
-(compile and execute), ``parse`` (fort.7/8/9) and ``workflows`` (the
-equilibrium and cycle runs).
+(compile and execute), ``parse`` (fort.7/8/9), ``workflows`` (the
+equilibrium and cycle runs) and ``homcont`` (homoclinic orbits, IPS = 9).
 """
 
+from .homcont import continue_homoclinic_auto
 from .install import INSTALL_HINT, auto_available, auto_directory
 from .parameters import cycle_parameter_index_map, parameter_index_map
 from .parse import (LABEL_TYPES, parse_fort7, parse_fort7_columns, parse_fort8, parse_fort8_orbits,
@@ -45,5 +46,6 @@ from .workflows import continue_cycles_auto, continue_equilibria_auto, equilibri
 __all__ = ["auto_available", "auto_directory", "parameter_index_map", "cycle_parameter_index_map",
            "render_equation_file", "render_constants", "render_cycle_constants",
            "continue_equilibria_auto", "equilibrium_branch_auto", "continue_cycles_auto",
+           "continue_homoclinic_auto",
            "parse_fort7", "parse_fort7_columns", "parse_fort8", "parse_fort8_orbits",
            "parse_multipliers", "LABEL_TYPES", "INSTALL_HINT"]

@@ -57,6 +57,15 @@ def cycle_parameter_index_map(model: Model) -> dict[str, int]:
                              f"periodic orbits reserve {CYCLE_RESERVED}")
 
 
+def homcont_parameter_index_map(model: Model) -> dict[str, int]:
+    """AUTO ``PAR`` index of each model parameter for HomCont runs (IPS = 9 with
+    IEQUIB = 1): PAR(11) is the truncation time T and PAR(12 .. 11 + n) the
+    saddle, so those are skipped."""
+    reserved = tuple(range(11, 12 + model.n_states))
+    return _indices_skipping(model, reserved,
+                             f"HomCont keeps T in PAR(11) and the saddle in PAR(12..{11 + model.n_states})")
+
+
 def _indices_skipping(model: Model, reserved, why: str) -> dict[str, int]:
     """{parameter: PAR index}: 1, 2, ... in model order, skipping ``reserved``;
     ValueError when the model has more parameters than AUTO's NPARX allows."""

@@ -11,7 +11,8 @@ import sympy as sp
 
 from .. import symbolic
 from ..model import Model
-from .parameters import CYCLE_RESERVED, PERIOD_INDEX, cycle_parameter_index_map, n_auto_parameters, parameter_index_map
+from .parameters import (CYCLE_RESERVED, PERIOD_INDEX, cycle_parameter_index_map,
+                         homcont_parameter_index_map, n_auto_parameters, parameter_index_map)
 
 
 # --------------------------------------------------------------------------- C file
@@ -335,6 +336,61 @@ def render_run_constants(model: Model, p: np.ndarray, free: str, bounds, *, ips:
         f"RL0 = {f(_bound(lo, -1))}, RL1 = {f(_bound(hi, +1))}, A0 = {f(-1e300)}, A1 = {f(1e300)}",
     ]
     return _closing_constants(model, lines, npar, uzr_text, uz, stops, u_values, par_values)
+
+
+def render_homcont_constants(model: Model, p: np.ndarray, saddle, period: float, free,
+                             bounds, *, ntst: int, ncol: int, n_unstable: int, ds: float,
+                             ds_min: float, ds_max: float, max_points: int,
+                             epsl: float = 1e-9, epsu: float = 1e-9, epss: float = 1e-6,
+                             orbit_file: str = "hom") -> str:
+    """The constants of a HomCont run (IPS = 9): the homoclinic orbit to the
+    saddle ``saddle`` (IEQUIB = 1: its coordinates are PAR(12 .. 11 + n)),
+    truncated to ``period`` = PAR(11) (fixed), continued in the two parameters
+    ``free`` within ``bounds`` (UZSTOP on both), from the orbit in
+    ``<orbit_file>.dat`` (columns t in [0, 1] and the states), with
+    projection boundary conditions (NUNSTAB, NSTAB). Every constant is written."""
+    index = homcont_parameter_index_map(model)
+    f = _fortran_float
+    n = model.n_states
+    if len(free) != 2 or len(bounds) != 2:
+        raise ValueError(f"HomCont continues two parameters, got {free}")
+    for name, value in (("ds", abs(ds)), ("ds_min", ds_min), ("ds_max", ds_max)):
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be positive and finite, got {value}")
+    if not orbit_file.isidentifier():
+        raise ValueError(f"orbit_file must be a plain name, got {orbit_file!r}")
+    if not 0 < n_unstable < n:
+        raise ValueError(f"a saddle of a {n}-dimensional model has 1 .. {n - 1} unstable "
+                         f"eigenvalues, got {n_unstable}")
+    par = {index[name]: float(v) for name, v in zip(model.parameter_names, p)}
+    par[PERIOD_INDEX] = float(period)
+    par.update({12 + i: float(x) for i, x in enumerate(saddle)})
+    par_values = ", ".join(f"{k}: {f(v)}" for k, v in sorted(par.items()))
+    unames = ", ".join(f"{i + 1}: '{name[:13]}'" for i, name in enumerate(model.state_names))
+    parnames = ", ".join(f"{index[name]}: '{name[:13]}'" for name in model.parameter_names)
+    uzstop = ", ".join(f"{index[name]}: [{f(lo)}, {f(hi)}]"
+                       for name, (lo, hi) in zip(free, bounds))
+    lines = [
+        f"# AUTO-07p HomCont constants for model {model.name!r}, written by bifurc.auto07p",
+        f"# homoclinic orbit continued in {free[0]} = PAR({index[free[0]]}) and "
+        f"{free[1]} = PAR({index[free[1]]})",
+        f"e = '{model.name}'",
+        f"unames = {{{unames}}}",
+        f"parnames = {{{parnames}}}",
+        f"NDIM = {n}, IPS = 9, IRS = 0, ILP = 0",
+        f"ICP = [{index[free[0]]}, {index[free[1]]}]",
+        f"NTST = {int(ntst)}, NCOL = {int(ncol)}, IAD = 3, ISP = 0, ISW = 1, IPLT = 0, NBC = 0, "
+        "NINT = 0",
+        f"NMX = {int(max_points)}, NPR = 100000, MXBF = 10, IID = 2, ITMX = 8, ITNW = 7, "
+        "NWTN = 3, JAC = 1",
+        f"EPSL = {f(epsl)}, EPSU = {f(epsu)}, EPSS = {f(epss)}",
+        f"DS = {f(ds)}, DSMIN = {f(ds_min)}, DSMAX = {f(ds_max)}, IADS = 1",
+        f"RL0 = {f(-1e300)}, RL1 = {f(1e300)}, A0 = {f(-1e300)}, A1 = {f(1e300)}",
+        f"dat = '{orbit_file}'",
+        f"NUNSTAB = {int(n_unstable)}, NSTAB = {n - int(n_unstable)}, IEQUIB = 1, ITWIST = 0, "
+        "ISTART = 1",
+    ]
+    return _closing_constants(model, lines, max(par), "", uzstop, "", "", par_values)
 
 
 def render_cycle_constants(model: Model, parameters, free: str, bounds, *, label: int,

@@ -3,9 +3,12 @@ executable with a timeout, and checking what it wrote."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shlex
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -81,19 +84,42 @@ def fresh_directory(path: Path) -> Path:
 
 
 def run_executable(exe: Path, rundir: Path, model_name: str, constants: str, timeout: float,
-                   what: str, env=None, start_solution: Path | None = None):
+                   what: str, env=None, start_solution: Path | None = None,
+                   files: dict | None = None):
     """Run AUTO's executable ``exe`` in a fresh ``rundir`` with a complete
     constants file (as ``c.<model>`` and as ``fort.2``, which is what the
     executable reads) and, for a restart, ``start_solution`` (a fort.8) as
-    ``fort.3``; then check that it computed something.
+    ``fort.3``, and ``files`` ({name: text}); then check that it computed
+    something.
     Returns (the completed process, wall seconds)."""
     fresh_directory(rundir)
     (rundir / f"c.{model_name}").write_text(constants)
     (rundir / "fort.2").write_text(constants)
     if start_solution is not None:
         shutil.copyfile(start_solution, rundir / "fort.3")
+    for name, text in (files or {}).items():  # e.g. a start orbit ``<name>.dat``
+        (rundir / name).write_text(text)
     start = time.perf_counter()
     result = run_command([str(Path(exe).resolve())], rundir, timeout, what, env=env)
     seconds = time.perf_counter() - start
     check_output(rundir, result.stdout, result.stderr)
     return result, seconds
+
+
+@contextlib.contextmanager
+def work_directory(workdir, keep_workdir, prefix: str):
+    """Yields (folder, environment) for one workflow: a fresh temporary folder
+    unless ``workdir`` is given, removed afterwards unless ``keep_workdir`` or
+    a run failed (the evidence stays); AUTO runs single-threaded."""
+    temporary = workdir is None
+    keep = (not temporary) if keep_workdir is None else keep_workdir
+    base = Path(tempfile.mkdtemp(prefix=prefix) if temporary else workdir)
+    base.mkdir(parents=True, exist_ok=True)
+    try:
+        yield base, {**os.environ, "OMP_NUM_THREADS": "1"}
+    except Exception:
+        keep = True
+        raise
+    finally:
+        if temporary and not keep:
+            shutil.rmtree(base, ignore_errors=True)

@@ -3,13 +3,8 @@ cycles born at a Hopf point (IPS = 2), assembled into plain data and Branches.""
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import sympy as sp
@@ -19,7 +14,7 @@ from .install import auto_available
 from .parameters import CYCLE_RESERVED, PERIOD_INDEX, cycle_parameter_index_map, parameter_index_map
 from .parse import parse_fort7, parse_fort7_columns, parse_fort8, parse_fort8_orbits, parse_multipliers
 from .render import render_constants, render_cycle_constants, render_run_constants
-from .run import compile_user_file, run_executable, tail_of
+from .run import compile_user_file, run_executable, tail_of, work_directory
 
 
 def _checked_start(model: Model, index: dict, free: str, parameters, state,
@@ -41,25 +36,6 @@ def _checked_start(model: Model, index: dict, free: str, parameters, state,
             f"start_tolerance = {start_tolerance:g}); AUTO takes the start point as given, "
             "so refine it first (e.g. scipy.optimize.fsolve on the vector field)")
     return p, x0
-
-
-@contextlib.contextmanager
-def _work_directory(workdir, keep_workdir, prefix: str):
-    """Yields (folder, environment) for one workflow: a fresh temporary folder
-    unless ``workdir`` is given, removed afterwards unless ``keep_workdir`` or
-    a run failed (the evidence stays); AUTO runs single-threaded."""
-    temporary = workdir is None
-    keep = (not temporary) if keep_workdir is None else keep_workdir
-    base = Path(tempfile.mkdtemp(prefix=prefix) if temporary else workdir)
-    base.mkdir(parents=True, exist_ok=True)
-    try:
-        yield base, {**os.environ, "OMP_NUM_THREADS": "1"}
-    except Exception:
-        keep = True
-        raise
-    finally:
-        if temporary and not keep:
-            shutil.rmtree(base, ignore_errors=True)
 
 
 def continue_equilibria_auto(model: Model, parameters, start_state, free: str, bounds, *,
@@ -143,7 +119,7 @@ def continue_equilibria_auto(model: Model, parameters, start_state, free: str, b
                  for d in directions}
 
     kept = keep_workdir if keep_workdir is not None else workdir is not None
-    with _work_directory(workdir, keep_workdir, f"bifurc_auto_{model.name}_") as (base, env):
+    with work_directory(workdir, keep_workdir, f"bifurc_auto_{model.name}_") as (base, env):
         start = time.perf_counter()
         exe = compile_user_file(model, base, timeout)
         compile_seconds = time.perf_counter() - start
@@ -255,10 +231,11 @@ def equilibrium_branch_auto(model: Model, parameters, free: str, bounds, options
     from ..codegen import compile_model, parameter_vector
     from ..continuation import ContinuationOptions
     from ..continuation.branch import Branch, SpecialPoint
-    from ..continuation.build import domain_flags
+    from ..continuation.build import domain_flags, parameter_bounds
     from ..continuation.equilibria import EquilibriumProblem, find_equilibrium, sorted_eigenvalues
 
     options = options or ContinuationOptions()
+    bounds = parameter_bounds(model, free, bounds)  # inside the declared range, as bifurc's
     base = parameter_vector(model, parameters)
     start = find_equilibrium(model, base)
     result = continue_equilibria_auto(
@@ -447,7 +424,7 @@ def continue_cycles_auto(model: Model, parameters, hopf_state, free: str, bounds
 
     kept = keep_workdir if keep_workdir is not None else workdir is not None
     stdout = {}
-    with _work_directory(workdir, keep_workdir, f"bifurc_auto_lc_{model.name}_") as (base, env):
+    with work_directory(workdir, keep_workdir, f"bifurc_auto_lc_{model.name}_") as (base, env):
         t0 = time.perf_counter()
         exe = compile_user_file(model, base, timeout, index)
         compile_seconds = time.perf_counter() - t0

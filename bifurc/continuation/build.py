@@ -25,10 +25,13 @@ def parameter_bounds(model: Model, free: str, bounds) -> tuple[float, float]:
     """(lower, upper) for a free parameter: ``bounds``, or the parameter's
     declared range when it is finite."""
     if bounds is None:
-        lower, upper = model.parameter_info[free].bounds
-        if not (math.isfinite(lower) and math.isfinite(upper)):
+        declared = model.parameter_info[free]
+        lower, upper = declared.bounds
+        if not (math.isfinite(lower) and math.isfinite(upper)) or any(declared.open_ends):
+            why = "is not finite" if not (math.isfinite(lower) and math.isfinite(upper)) else \
+                "has an open end, which a continuation cannot reach"
             raise ParameterError(f"give `bounds` for the free parameter `{free}` (its declared "
-                                 f"range [{lower}, {upper}] is not finite)")
+                                 f"range {declared.interval_text} {why})")
         bounds = (lower, upper)
     lower, upper = (float(b) for b in bounds)
     if not lower < upper:

@@ -159,6 +159,24 @@ class Discretisation:
         return mesh
 
 
+def collocation_blocks(kernels, points, h, period: float, p, indices, L, D):
+    """(residual, blocks, d_period, [d_parameter per index]) of x' = T f(x, p) by
+    collocation at ``points`` (NTST NCOL + 1, n) on intervals ``h``: one call
+    of the compiled ``collocation_system`` per free parameter index (see
+    bifurc/kernels/collocation.py), residuals and d_period flattened."""
+    ntst, (ncol, n) = len(h), (L.shape[0], points.shape[1])
+    residual = np.empty((ntst, ncol, n))
+    blocks = np.empty((ntst, ncol, n, ncol + 1, n))
+    d_period = np.empty((ntst, ncol, n))
+    columns = []
+    for index in indices:
+        d_parameter = np.empty((ntst, ncol, n))
+        kernels.collocation_system(np.ascontiguousarray(points), h, float(period), p, int(index),
+                                   L, D, residual, blocks, d_period, d_parameter)
+        columns.append(d_parameter.ravel())
+    return residual.ravel(), blocks, d_period.ravel(), columns
+
+
 @functools.cache
 def _block_pattern(n, ntst, ncol):
     j, c, i, l, k = np.meshgrid(np.arange(ntst), np.arange(ncol), np.arange(n),
@@ -188,4 +206,5 @@ def orbit_statistics(disc: Discretisation, x_flat, per_interval: int = 8):
             np.minimum(fine.min(axis=0), nodes.min(axis=0)), mean)
 
 
-__all__ = ["Discretisation", "lagrange_tables", "lagrange_at", "orbit_statistics"]
+__all__ = ["Discretisation", "lagrange_tables", "lagrange_at", "orbit_statistics",
+           "collocation_blocks"]

@@ -31,7 +31,7 @@ from ..errors import ParameterError
 from ..model_files import load_model
 from .branch import Branch, SpecialPoint
 from .build import cycle_branch, options_record, parameter_bounds
-from .collocation import Discretisation, orbit_statistics
+from .collocation import Discretisation, collocation_blocks, orbit_statistics
 from .cycle_ends import check_homoclinic_end, watch_amplitude
 from .floquet import (TRIVIAL_TOLERANCE, floquet_eigenfunction, floquet_multipliers,
                       nontrivial, trivial_error)
@@ -134,16 +134,11 @@ class CycleProblem(SparseBorderedProblem):
         key = u.tobytes()
         if key != self._cache_key:
             disc = self.disc
-            n, ncol, ntst = disc.n, disc.ncol, disc.ntst
-            residual = np.empty((ntst, ncol, n))
-            blocks = np.empty((ntst, ncol, n, ncol + 1, n))
-            d_period = np.empty((ntst, ncol, n))
-            d_parameter = np.empty((ntst, ncol, n))
-            self.kernels.collocation_system(disc.points(u[:disc.size]), disc.h, float(u[-2]),
-                                            self.parameters_at(u), self.free_index, disc.L,
-                                            disc.D, residual, blocks, d_period, d_parameter)
+            residual, blocks, d_period, (d_parameter,) = collocation_blocks(
+                self.kernels, disc.points(u[:disc.size]), disc.h, float(u[-2]),
+                self.parameters_at(u), (self.free_index,), disc.L, disc.D)
             self._cache_key = key
-            self._cache = (residual.ravel(), blocks, d_period.ravel(), d_parameter.ravel())
+            self._cache = (residual, blocks, d_period, d_parameter)
         return self._cache
 
     def residual(self, u):

@@ -45,7 +45,8 @@ def bifurcation_diagram(model, parameters=None, free: str | None = None, bounds=
     A branch that cannot be started from a point (the switch fails, or the
     new branch has a single point) is not returned; the point's branch
     carries a warning that says why, once. ``allow_outside_domain`` is passed
-    to every continuation (see ``continue_equilibria``).
+    to every continuation (see ``continue_equilibria``). Ctrl-C ends the
+    branch being traced (status "interrupted") and the diagram with it.
     """
     model = load_model(model)
     first = continue_equilibria(model, parameters, free, bounds, start=start, options=options,
@@ -53,6 +54,8 @@ def bifurcation_diagram(model, parameters=None, free: str | None = None, bounds=
     settings = _Settings(free, tuple(first.options["bounds"]), options, cycle_options, ntst,
                          ncol, allow_outside_domain, progress)
     branches, frontier = [first], [first]
+    if _interrupted(first):
+        return branches
     reached = []  # parameter values at which a cycle family ended on a Hopf point
     for _ in range(depth):
         following = []
@@ -68,11 +71,17 @@ def bifurcation_diagram(model, parameters=None, free: str | None = None, bounds=
                     branch.warnings.append(f"no branch started from {point.label}: {why}")
                 elif new is not None:
                     following.append(new)
+                if new is not None and _interrupted(new):  # Ctrl-C: keep what is done, stop
+                    return branches + following
         branches += following
         frontier = following
         if not frontier:
             break
     return branches
+
+
+def _interrupted(branch) -> bool:
+    return any(end["status"] == "interrupted" for end in branch.ends)
 
 
 def _follow(model, point, settings: _Settings, reached):

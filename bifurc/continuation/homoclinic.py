@@ -16,8 +16,9 @@ unstable subspace of A, and L_u (n x n_u) the unstable one (projection
 boundary conditions). Each basis comes from an ordered real Schur form of A^T
 and is normalised against the basis of the last accepted point, L = Z (R^T
 Z)^-1, so that it is a smooth function of (x0, p) between accepted points;
-the derivatives of the boundary rows in (x0, p) are taken by central
-differences, everything else analytically.
+the derivatives of the boundary rows in (x0, p) are taken by forward
+differences (the corrector's residual is exact; only its Jacobian is
+approximate there), everything else analytically.
 
 Unknowns u = (x at the NTST NCOL + 1 representation points, x0, p1, p2):
 N = NTST NCOL n + 2 n + 1 equations in N + 1 unknowns, a curve.
@@ -35,6 +36,7 @@ a Bogdanov-Takens point), with a message that says so.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from math import comb
 
 import numpy as np
@@ -45,15 +47,16 @@ from ..codegen import compile_model, parameter_vector
 from ..errors import ParameterError
 from ..model_files import load_model
 from .branch import SpecialPoint
-from .build import make_branch, options_record, orbit_row, two_parameter_bounds
-from .collocation import Discretisation, lagrange_at, lagrange_tables
+from .build import cycle_branch, make_branch, options_record, orbit_row, two_parameter_bounds
+from .collocation import Discretisation, collocation_blocks, lagrange_at, lagrange_tables
 from .core import ContinuationOptions, CurveEnd, NewtonFailure, SparseBorderedProblem, correct
 from .cycle_curves import trace_cycle_curve
 from .cycle_ends import slow_passage
+from .cycles import CycleProblem
 from .equilibria import sorted_eigenvalues
 
-#: relative step of the central differences of the boundary rows in (x0, p)
-DIFFERENCE_STEP = 1e-6
+#: relative step of the forward differences of the boundary rows in (x0, p)
+DIFFERENCE_STEP = 1e-7
 #: an eigenvalue with |Re| below this fraction of the largest modulus makes the
 #: saddle non-hyperbolic (the curve ends there)
 HYPERBOLIC_MARGIN = 1e-6
@@ -170,6 +173,8 @@ def _leading_pair_test(side) -> float:
 class HomoclinicProblem(SparseBorderedProblem):
     """HOM-C: the defining system of the module doc, in p[indices]."""
 
+    reuse_factorization = True  # chord iterations: the factorisation serves until they stall
+
     def __init__(self, compiled, base, indices, mesh: OpenMesh, period: float, x_ref, saddle,
                  adapt_mesh: bool = True):
         self.compiled = compiled
@@ -214,20 +219,11 @@ class HomoclinicProblem(SparseBorderedProblem):
         key = u.tobytes()
         if key != self._cache_key:
             mesh = self.mesh
-            n, ncol, ntst = mesh.n, mesh.ncol, mesh.ntst
-            points = np.ascontiguousarray(u[self.x_slots].reshape(mesh.n_points, n))
-            p = self.parameters_at(u)
-            residual = np.empty((ntst, ncol, n))
-            blocks = np.empty((ntst, ncol, n, ncol + 1, n))
-            d_period = np.empty((ntst, ncol, n))
-            columns = []
-            for index in self.indices:
-                d_parameter = np.empty((ntst, ncol, n))
-                self.kernels.collocation_system(points, mesh.h, self.period, p, index, mesh.L,
-                                                mesh.D, residual, blocks, d_period, d_parameter)
-                columns.append(d_parameter.ravel())
+            residual, blocks, _, columns = collocation_blocks(
+                self.kernels, u[self.x_slots].reshape(mesh.n_points, mesh.n), mesh.h,
+                self.period, self.parameters_at(u), self.indices, mesh.L, mesh.D)
             self._cache_key = key
-            self._cache = (residual.ravel(), blocks, columns)
+            self._cache = (residual, blocks, columns)
         return self._cache
 
     def _boundary(self, x_start, x_end, saddle, alpha):
@@ -276,9 +272,9 @@ class HomoclinicProblem(SparseBorderedProblem):
             rows.append(r)
             cols.append(np.full(n, slot))
             values.append(fp[:, k])
-        # boundary rows: exact in the end points, central differences in (x0, p)
+        # boundary rows: exact in the end points, forward differences in (x0, p)
         rb = n_colloc + n + np.arange(n)
-        _, Ls, Lu = self._boundary(x_start, x_end, saddle, alpha)
+        boundary, Ls, Lu = self._boundary(x_start, x_end, saddle, alpha)
         grid_r, grid_c = np.meshgrid(rb[:self.n_stable], np.arange(n), indexing="ij")
         rows.append(grid_r.ravel())
         cols.append(grid_c.ravel())
@@ -291,14 +287,11 @@ class HomoclinicProblem(SparseBorderedProblem):
         slots = list(range(s0, s0 + n)) + list(self.parameter_slots)
         for k, slot in enumerate(slots):
             step = DIFFERENCE_STEP * max(1.0, abs(variables[k]))
-            shifted = []
-            for sign in (1.0, -1.0):
-                v = variables.copy()
-                v[k] += sign * step
-                shifted.append(self._boundary(x_start, x_end, v[:n], v[n:])[0])
+            v = variables.copy()
+            v[k] += step
             rows.append(rb)
             cols.append(np.full(n, slot))
-            values.append((shifted[0] - shifted[1]) / (2 * step))
+            values.append((self._boundary(x_start, x_end, v[:n], v[n:])[0] - boundary) / step)
         # phase
         rows.append(np.full(mesh.size, rb[-1] + 1))
         cols.append(np.arange(mesh.size))
@@ -505,12 +498,14 @@ def continue_homoclinic(model, start, free, bounds, *, options: ContinuationOpti
     options = options or ContinuationOptions(step_size=0.01, max_step_size=0.2, max_points=200)
     fix_second = np.zeros(len(u0))
     fix_second[problem.parameter_slots[1]] = 1.0
+    problem.reuse_factorization = False  # full Newton from the cut cycle, chords afterwards
     try:
-        u0, _ = correct(problem, u0, fix_second, options)
+        u0, _ = correct(problem, u0, fix_second, replace(options, max_newton_iterations=30))
     except (NewtonFailure, np.linalg.LinAlgError, FloatingPointError) as failure:
         raise ParameterError(f"no homoclinic orbit near the start: Newton on the HOM-C system "
                              f"with {free[1]} fixed did not converge ({failure}); start from a "
                              f"cycle of longer period") from None
+    del problem.reuse_factorization
     curve = trace_cycle_curve(problem, u0, bounds, options, f"HOM-C {model.name}", progress)
     data = curve.point_data
     values = np.array([u[-2:] for u in curve.points])
@@ -546,3 +541,88 @@ def _as_point(model, orbit) -> SpecialPoint:
 
 __all__ = ["OpenMesh", "HomoclinicProblem", "continue_homoclinic", "homoclinic_point",
            "invariant_basis", "normalised"]
+
+
+class FixedPeriodProblem(CycleProblem):
+    """Cycles of one fixed period T continued in two parameters (LCT-C): the
+    collocation system of LC-C with T held and a second parameter freed,
+    u = (x, p1, p2). As T grows the curve approaches the homoclinic curve
+    (the long-period proxy some papers use, e.g. a period-300 orbit)."""
+
+    def __init__(self, compiled, base, indices, disc, reference, period: float):
+        self.indices = tuple(int(i) for i in indices)
+        self.period = float(period)
+        super().__init__(compiled, base, self.indices[0], disc, reference, adapt_mesh=True)
+
+    def _set_discretisation(self, disc, reference):
+        super()._set_discretisation(disc, reference)
+        self.parameter_slots = (disc.size, disc.size + 1)
+
+    def parameters_at(self, u):
+        p = self.base.copy()
+        p[list(self.indices)] = u[-2:]
+        return p
+
+    def _system(self, u):
+        key = u.tobytes()
+        if key != self._cache_key:
+            disc = self.disc
+            residual, blocks, _, columns = collocation_blocks(
+                self.kernels, disc.points(u[:disc.size]), disc.h, self.period,
+                self.parameters_at(u), self.indices, disc.L, disc.D)
+            self._cache_key = key
+            # the two parameter columns take the places of (T, alpha) in LC-C's pattern
+            self._cache = (residual, blocks, columns[0], columns[1])
+        return self._cache
+
+    def test_functions(self, u, tangent):
+        return {}
+
+    def point_data(self, u):
+        return {**super().point_data(u), "period": self.period}
+
+    def accept(self, u, tangent):
+        row = self.disc.phase_row(u[:self.disc.size])
+        if np.linalg.norm(row) > 1e-12 * np.linalg.norm(self.phase):
+            self.phase = row
+        if not np.all(np.isfinite(u)):
+            raise CurveEnd("step_size", "non-finite orbit")
+
+
+def continue_fixed_period(model, start, free, bounds, *, period: float | None = None,
+                          options: ContinuationOptions | None = None, progress: bool = False):
+    """The curve of cycles with the period of ``start`` in ``free = (p1, p2)``
+    (``period``, when given, must be that period): a Branch of kind
+    "LCT-C" (the cheap approximation of a homoclinic curve by a long-period
+    cycle; compare with HOM-C). ``start``: a point of a cycle branch that
+    carries its orbit (an LPC/PD/NS/HOM point, ``cycle_curve_point``) or a
+    PeriodicOrbit."""
+    model = load_model(model)
+    free = tuple(free)
+    as_point = _as_point(model, start) if hasattr(start, "profile") else start
+    indices, bounds = two_parameter_bounds(model, as_point, free, bounds)
+    parameters, mesh, ncol, profile, orbit_period = _orbit_of(start)
+    if period is not None and not math.isclose(float(period), float(orbit_period),
+                                               rel_tol=1e-12):
+        raise ParameterError(f"LCT-C keeps the start cycle's period ({orbit_period:.10g}); "
+                             f"give a start cycle of period {period}")
+    compiled = compile_model(model)
+    base = parameter_vector(model, parameters)
+    disc = Discretisation(model.n_states, len(mesh) - 1, int(ncol), np.asarray(mesh, float))
+    x = np.asarray(profile, float)[:-1].ravel()
+    problem = FixedPeriodProblem(compiled, base, indices, disc, x, float(orbit_period))
+    u0 = np.concatenate([x, base[list(indices)]])
+    options = options or ContinuationOptions(step_size=0.01, max_step_size=0.2, max_points=200)
+    fix_second = np.zeros(len(u0))
+    fix_second[-1] = 1.0
+    try:
+        u0, _ = correct(problem, u0, fix_second, options)
+    except (NewtonFailure, np.linalg.LinAlgError) as failure:
+        raise ParameterError(f"the start orbit is not a cycle of {model.name!r} at its "
+                             f"parameters ({failure})") from None
+    curve = trace_cycle_curve(problem, u0, bounds, options, f"LCT-C {model.name}", progress)
+    return cycle_branch(model, "LCT-C", free, curve, base,
+                        options_record(options, bounds=bounds, period=float(orbit_period)))
+
+
+__all__ += ["FixedPeriodProblem", "continue_fixed_period"]

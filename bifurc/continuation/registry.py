@@ -23,7 +23,7 @@ from .curves import continue_equilibrium_curve
 from .cycle_curves import continue_cycle_curve
 from .cycles import continue_cycles
 from .equilibria import continue_equilibria
-from .homoclinic import continue_homoclinic
+from .homoclinic import continue_fixed_period, continue_homoclinic
 from .transverse import continue_transverse_curve
 
 
@@ -103,6 +103,8 @@ BUILT_IN = (
               "transverse instability (TI)", "0.35", line="--"),
     CurveType("HOM-C", 2, ("HOM",), _two_parameter(continue_homoclinic),
               "homoclinic orbit (HOM)", "tab:olive", line="-.", of_cycles=True, restarts=True),
+    CurveType("LCT-C", 2, (), _two_parameter(continue_fixed_period),
+              "cycles of fixed period", "0.5", line=":", of_cycles=True, restarts=True),
 )
 
 _TYPES: dict[str, CurveType] = {}

@@ -65,8 +65,33 @@ class Stimulus:
                         f"stimulus node {node} does not exist (the network has {n_nodes} nodes)")
 
 
-def pack_stimuli(stimuli: Sequence[Stimulus], model: Model, n_nodes: int):
-    """The tuple of arrays the kernels read (see kernels/integrators.py apply_stimuli)."""
+def check_stimulated_parameters(stimuli: Sequence[Stimulus], model: Model, P) -> None:
+    """Refuse stimuli that push a parameter out of its declared range on some
+    node (a time constant to 0, say): over every interval between the stimuli's
+    switching times, the base value plus every amplitude active there (pulse
+    trains counted as on) must stay within the bounds."""
+    times = sorted({t for s in stimuli for t in (s.start, s.stop) if math.isfinite(t)})
+    for left in times:
+        active = [s for s in stimuli if s.start <= left < s.stop]
+        for name in {s.parameter for s in active}:
+            info = model.parameter_info[name]
+            k = model.parameter_index(name)
+            total = np.zeros(P.shape[0])
+            for s in active:
+                if s.parameter == name:
+                    nodes = slice(None) if s.nodes is None else [int(i) for i in s.nodes]
+                    total[nodes] += s.amplitude
+            for node, value in enumerate(P[:, k] + total):
+                if not info.contains(float(value)):
+                    raise ParameterError(
+                        f"the stimuli on `{name}` take it to {value:g} on node {node} from "
+                        f"t = {left:g}, outside its range {info.interval_text}")
+
+
+def pack_stimuli(stimuli: Sequence[Stimulus], model: Model, n_nodes: int, P=None):
+    """The tuple of arrays the kernels read (see kernels/integrators.py
+    apply_stimuli); with the node parameters ``P``, also checks that no
+    stimulus takes a parameter out of its range."""
     count = len(stimuli)
     index = np.zeros(count, dtype=np.int64)
     mask = np.zeros((count, n_nodes), dtype=np.bool_)
@@ -83,6 +108,8 @@ def pack_stimuli(stimuli: Sequence[Stimulus], model: Model, n_nodes: int):
         start[s], stop[s], amplitude[s] = stim.start, stim.stop, stim.amplitude
         period[s] = stim.period or 0.0
         width[s] = stim.width or 0.0
+    if P is not None and count:
+        check_stimulated_parameters(stimuli, model, np.asarray(P))
     return index, mask, start, stop, period, width, amplitude
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import time as _time
 import warnings
 from typing import Mapping, Sequence
@@ -54,6 +55,22 @@ def initial_states(model: Model, initial_state, n_nodes: int) -> np.ndarray:
     if not np.all(np.isfinite(x0)):
         raise ParameterError("`initial_state` has non-finite values")
     return np.array(x0, dtype=float, order="C")
+
+
+def check_recording_memory(n_samples: float, n_nodes: int, n_states: int) -> None:
+    """Refuse a run whose recorded samples would not fit in half the free
+    memory (ParameterError, before anything is allocated)."""
+    needed = 8.0 * n_samples * n_nodes * n_states
+    try:
+        available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not a POSIX system: no check
+        return
+    if needed > 0.5 * available:
+        raise ParameterError(
+            f"the run would record {n_samples:.3g} samples of {n_nodes} node(s) x {n_states} "
+            f"state(s), {needed / 2**30:.1f} GiB, more than half the free memory "
+            f"({available / 2**30:.1f} GiB): shorten the duration, raise the sample interval "
+            f"or record fewer states")
 
 
 def simulate(problem: Model | Network, parameters=None, duration: float = 1000.0,
@@ -126,10 +143,11 @@ def simulate(problem: Model | Network, parameters=None, duration: float = 1000.0
     record_index = np.array([model.state_index(s) for s in record_names], dtype=np.int64)
     sigma = (noise.amplitudes(model, n_nodes) if noise is not None
              else np.zeros((n_nodes, model.n_states)))
+    check_recording_memory(n_samples + 1, n_nodes, len(record_names))
     out = np.empty((n_samples + 1, n_nodes, len(record_names)))
     out[0] = X[:, record_index]
     ctx = RunContext(kernels=None, X=X, P=P, coupling=coupling,
-                     stimuli=pack_stimuli(list(stimuli), model, n_nodes), sigma=sigma,
+                     stimuli=pack_stimuli(list(stimuli), model, n_nodes, P), sigma=sigma,
                      record=record_index, out=out, sample_interval=sample_interval)
 
     start = _time.perf_counter()

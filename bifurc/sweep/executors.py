@@ -4,6 +4,7 @@ on any concurrent.futures executor (Dask); Ctrl-C keeps the finished points."""
 from __future__ import annotations
 
 import concurrent.futures as cf
+import concurrent.futures.process  # noqa: F401 - BrokenProcessPool, before any pool exists
 import csv
 import multiprocessing
 import signal

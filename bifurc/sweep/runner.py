@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import itertools
+import math
 import json
 import os
 import time as _time
@@ -15,9 +16,14 @@ from ..files import write_json
 from ..model_files import load_model
 from ..units import PER_SECOND
 from ..version import __version__
+from ..integrate.runner import check_recording_memory
 from .executors import describe_executor, run_tasks
 from .options import DATA_FILE, META_FILE, REGIMES, SCHEMA, SweepOptions, check_grid, columns_for, measure_names, parse_grid, second_state
 from .store import SweepResult, resume_rows, write_rows
+
+#: the largest grid one sweep accepts
+MAX_POINTS = 1_000_000
+
 
 def sweep(model, grid, measures=None, *, parameters: Mapping | None = None,
           options: SweepOptions | None = None, executor: cf.Executor | None = None,
@@ -68,6 +74,12 @@ def sweep(model, grid, measures=None, *, parameters: Mapping | None = None,
     if not isinstance(grid, Mapping):
         grid = parse_grid(grid)
     grid = check_grid(model, grid, base)
+    n_points = math.prod(len(values) for values in grid.values())
+    if n_points > MAX_POINTS:
+        raise ParameterError(f"the grid has {n_points} points, more than {MAX_POINTS}: split it "
+                             f"into several sweeps (their folders resume independently)")
+    # every run records duration / dt + 1 samples of each state (checked before any run)
+    check_recording_memory(options.duration / options.dt + 1, 1, model.n_states)
     measures = measure_names(measures)
     second = second_state(model, options)
     if workers is not None and (not isinstance(workers, int) or workers < 1):

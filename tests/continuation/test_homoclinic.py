@@ -145,7 +145,43 @@ def test_cli_diagram_then_twopar_from_the_hom_point(tmp_path, capsys):
     assert (out / "twopar.png").stat().st_size > 0
 
 
-def test_ei_homoclinic_orbit_against_shooting():
+@pytest.fixture(scope="module")
+def ei_hom():
+    ei = bf.load_model("ei")
+    branches = bf.bifurcation_diagram(ei, ei.parameters(J_ee=30, eta_e=-10), "eta_e",
+                                      (-10, 30), depth=1, follow=("H",))
+    return ei, branches[1]["HOM1"]
+
+
+def test_ei_hom_c_agrees_with_auto07p_homcont(ei_hom):
+    """The same orbit, T, NTST, NCOL and free parameters handed to AUTO-07p's
+    HomCont (IPS = 9, projection boundary conditions, IEQUIB = 1): the two
+    curves agree to 1e-6 in eta_e over J_ee in [29, 31] (measured 8.6e-8; bifurc's
+    curve interpolated by a cubic spline through points 0.02 apart)."""
+    from scipy.interpolate import CubicSpline
+
+    from bifurc.auto07p import auto_available, continue_homoclinic_auto
+
+    available, reason = auto_available()
+    if not available:
+        pytest.skip(f"AUTO-07p is not usable: {reason}")
+    ei, hom = ei_hom
+    ours = continue_homoclinic(ei, hom, ("eta_e", "J_ee"), {"eta_e": (-15, 5), "J_ee": (29, 31)},
+                               options=ContinuationOptions(step_size=0.01, max_step_size=0.02,
+                                                           max_points=300))
+    assert [end["status"] for end in ours.ends] == ["bound", "bound"]
+    start = int(np.flatnonzero(ours.values[:, 1] == 30.0)[0])
+    auto = continue_homoclinic_auto(ei, homoclinic_point(ours, start), ("eta_e", "J_ee"),
+                                    ((-15, 5), (29, 31)), max_points=200)
+    order = np.argsort(ours.values[:, 1])
+    eta_of = CubicSpline(ours.values[order, 1], ours.values[order, 0])
+    for direction, values in auto["values"].items():
+        assert len(values) > 10
+        assert values[:, 1].min() < 29.001 or values[:, 1].max() > 30.999  # reached a bound
+        assert np.abs(values[:, 0] - eta_of(values[:, 1])).max() < 1e-6, direction
+
+
+def test_ei_homoclinic_orbit_against_shooting(ei_hom):
     """The bistable E/I node (J_ee = 30): its subcritical H1 cycles end on a
     homoclinic orbit to the middle saddle. HOM-C from that HOM point, at
     J_ee = 30, against the eta_e where the saddle's unstable manifold switches
@@ -154,10 +190,7 @@ def test_ei_homoclinic_orbit_against_shooting():
     Measured: 5e-8 apart."""
     from ei_reference import DEFAULTS, ei_homoclinic_eta_e, jacobian
 
-    ei = bf.load_model("ei")
-    branches = bf.bifurcation_diagram(ei, ei.parameters(J_ee=30, eta_e=-10), "eta_e",
-                                      (-10, 30), depth=1, follow=("H",))
-    hom = branches[1]["HOM1"]
+    ei, hom = ei_hom
     curve = continue_homoclinic(ei, hom, ("eta_e", "J_ee"), {"eta_e": (-15, 5),
                                                              "J_ee": (25.5, 30.5)},
                                 options=ContinuationOptions(step_size=0.01, max_step_size=0.2,
@@ -181,3 +214,33 @@ def test_ei_homoclinic_orbit_against_shooting():
     assert eigenvalues[0].real > 0 and np.all(eigenvalues[1:].real < 0)
     assert abs(eigenvalues[0].real + eigenvalues[1].real) < 1e-9
     assert eigenvalues[1].imag == 0 and eigenvalues[2].imag != 0
+
+
+def test_fixed_period_curves_approach_the_homoclinic_curve_at_the_saddle_rate(model, family):
+    """LCT-C, the long-period proxy of a homoclinic curve: cycles of fixed period
+    T in (nu, mu). Near a homoclinic orbit to a saddle with eigenvalues -1, +1
+    the period grows like -log|nu - g(mu)| / 1, so the fixed-T curve lies
+    e^(-T) away from nu = g(mu): the gap must shrink by e^(-3) = 1/20.1 per
+    3 time units of T (measured 20.2, 20.1, 20.1)."""
+    from bifurc.continuation.homoclinic import continue_fixed_period
+
+    periods = family.extra["period"]
+    gaps = []
+    for target in (10.0, 13.0, 16.0, 19.0):
+        i = int(np.argmin(np.abs(periods - target)))
+        orbit = PeriodicOrbit("exact_loop", {"mu": 1.0, "nu": float(family.values[i, 0])},
+                              family.extra["mesh"][i], 4, family.extra["profile"][i],
+                              float(periods[i]), family.eigenvalues[i])
+        curve = continue_fixed_period(model, orbit, ("nu", "mu"), BOUNDS,
+                                      options=ContinuationOptions(step_size=0.01,
+                                                                  max_step_size=0.1,
+                                                                  max_points=100))
+        assert curve.kind == "LCT-C" and np.allclose(curve.extra["period"], periods[i])
+        assert [end["status"] for end in curve.ends] == ["bound", "bound"]
+        nu, mu = curve.values[:, 0], curve.values[:, 1]
+        order = np.argsort(mu)
+        gaps.append((periods[i], float(np.interp(1.0, mu[order], (nu - g(mu))[order]))))
+    for (t0, gap0), (t1, gap1) in zip(gaps, gaps[1:]):
+        assert gap0 > 0 and gap1 > 0  # the cycles exist on one side of the loop
+        rate = np.log(gap0 / gap1) / (t1 - t0)
+        assert rate == pytest.approx(1.0, abs=0.02)

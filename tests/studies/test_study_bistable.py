@@ -72,7 +72,7 @@ def test_files_written(study):
     for stem in ("diagram", "folds", "switch"):
         for suffix in (".png", ".pdf"):
             assert (study / f"{stem}{suffix}").stat().st_size > 1000
-    assert [b.kind for b in load_branches(study)] == ["EP-C", "LP-C", "H-C"]
+    assert [b.kind for b in load_branches(study)] == ["EP-C", "LP-C", "H-C", "LC-C", "HOM-C"]
 
 
 def test_switch_on_and_off_between_the_stable_equilibria(study):
@@ -124,7 +124,7 @@ def test_switch_on_and_off_between_the_stable_equilibria(study):
 
 
 def test_folds_hopf_and_cusp(study):
-    equilibria_branch, fold, _ = load_branches(study)
+    equilibria_branch, fold, *_ = load_branches(study)
     J = equilibria_branch.parameters["J_ee"]
     p = {**DEFAULTS, "J_ee": J}
     # the one-parameter diagram: its LP and H points are the independent ones (located by
@@ -180,3 +180,19 @@ def test_regime_map_agrees_with_the_equilibria(study):
                 assert n_stable == 1
             checked += 1
     assert checked > 0.6 * codes.size and (codes == 1).sum() >= 5
+
+
+def test_the_homoclinic_curve_against_shooting(study):
+    """The H1 cycles end on a homoclinic orbit; HOM-C's eta_e at J_ee = 30 equals
+    the value where the saddle's unstable manifold switches between the low and
+    the high state (tests/ei_reference.py, bisected to 1e-8), and the cycle
+    family's own estimate brackets it within its stated uncertainty."""
+    from ei_reference import ei_homoclinic_eta_e
+
+    summary = json.loads((study / "summary.json").read_text())["homoclinic_at_working_J_ee"]
+    *_, cycles, homoclinic = load_branches(study)
+    assert cycles.ends[-1]["status"] == "homoclinic"
+    assert homoclinic.values[:, 1].min() < 30 < homoclinic.values[:, 1].max()
+    reference = ei_homoclinic_eta_e(-7.8059, -7.8058, tolerance=1e-8)
+    assert summary["eta_e"] == pytest.approx(reference, abs=1e-6)
+    assert abs(summary["cycle_family_estimate"] - reference) <= summary["cycle_family_uncertainty"]
