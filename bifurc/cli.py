@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -784,6 +785,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", default="bifurc-out", metavar="DIR", help="output folder")
     sub.add_argument("--quiet", action="store_true", help="no progress bar")
     sub.set_defaults(run=command_sweep)
+    # values such as `--range -1e1 0` or `-inf`: argparse's own pattern for negative
+    # numbers knows neither exponents nor inf, and would read them as options
+    negative_number = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-inf$")
+    for command in (parser, *commands.choices.values()):
+        command._negative_number_matcher = negative_number
     return parser
 
 

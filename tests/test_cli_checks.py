@@ -147,3 +147,12 @@ def test_ctrl_c_during_a_diagram_saves_the_branch_and_exits_130(tmp_path, monkey
     branches = bf.load_branches(tmp_path)
     statuses = [end["status"] for b in branches for end in b.ends]
     assert statuses.count("interrupted") == 1 and len(branches) >= 1
+
+
+def test_negative_values_in_exponent_notation_are_values(tmp_path, capsys):
+    """`--range -1e1 0` is the range [-10, 0], not an unknown option -1e1."""
+    assert main(["diagram", "qif", "--free", "eta", "--range", "-1e1", "0", "--quiet",
+                 "--out", str(tmp_path)]) == 0
+    import bifurc as bf
+    (branch,) = bf.load_branches(tmp_path)
+    assert tuple(branch.options["bounds"]) == (-10.0, 0.0)
