@@ -274,7 +274,7 @@ def command_diagram(args) -> int:
 
 def _interrupted_code(branches) -> int:
     """130 when Ctrl-C stopped a branch (what was computed is saved), else 0."""
-    if any(end["status"] == "interrupted" for branch in branches for end in branch.ends):
+    if any(branch.interrupted for branch in branches):
         print("interrupted: the points computed so far are saved", file=sys.stderr)
         return 130
     return 0

@@ -113,6 +113,11 @@ class Branch:
     def __len__(self):
         return len(self.values)
 
+    @property
+    def interrupted(self) -> bool:
+        """Whether Ctrl-C stopped one of its ends (the points so far are kept)."""
+        return any(end["status"] == "interrupted" for end in self.ends)
+
     def __getitem__(self, label: str) -> SpecialPoint:
         for point in self.special_points:
             if point.label == label:

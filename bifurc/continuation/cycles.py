@@ -242,12 +242,17 @@ class CycleProblem(SparseBorderedProblem):
                 "max": maximum, "min": minimum, "mean": mean, "mesh": disc.mesh.copy(),
                 "profile": disc.points(x)}
 
-    def accept(self, u, tangent):
+    def update_phase(self, u):
+        """The accepted orbit becomes the phase reference (not a Hopf point's
+        zero-amplitude orbit); a non-finite orbit ends the curve."""
         row = self.disc.phase_row(u[:self.disc.size])
-        if np.linalg.norm(row) > 1e-12 * np.linalg.norm(self.phase):  # not the Hopf point itself
+        if np.linalg.norm(row) > 1e-12 * np.linalg.norm(self.phase):
             self.phase = row
         if not np.all(np.isfinite(u)):
             raise CurveEnd("step_size", "non-finite orbit")
+
+    def accept(self, u, tangent):
+        self.update_phase(u)
         if self.stop_outside_domain:
             outside = self.model.domain_violations(self.disc.points(u[:self.disc.size]))
             if outside:

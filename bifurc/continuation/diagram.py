@@ -54,7 +54,7 @@ def bifurcation_diagram(model, parameters=None, free: str | None = None, bounds=
     settings = _Settings(free, tuple(first.options["bounds"]), options, cycle_options, ntst,
                          ncol, allow_outside_domain, progress)
     branches, frontier = [first], [first]
-    if _interrupted(first):
+    if first.interrupted:
         return branches
     reached = []  # parameter values at which a cycle family ended on a Hopf point
     for _ in range(depth):
@@ -71,17 +71,13 @@ def bifurcation_diagram(model, parameters=None, free: str | None = None, bounds=
                     branch.warnings.append(f"no branch started from {point.label}: {why}")
                 elif new is not None:
                     following.append(new)
-                if new is not None and _interrupted(new):  # Ctrl-C: keep what is done, stop
+                if new is not None and new.interrupted:  # Ctrl-C: keep what is done, stop
                     return branches + following
         branches += following
         frontier = following
         if not frontier:
             break
     return branches
-
-
-def _interrupted(branch) -> bool:
-    return any(end["status"] == "interrupted" for end in branch.ends)
 
 
 def _follow(model, point, settings: _Settings, reached):

@@ -479,8 +479,7 @@ def continue_homoclinic(model, start, free, bounds, *, options: ContinuationOpti
     """
     model = load_model(model)
     free = tuple(free)
-    as_point = _as_point(model, start) if hasattr(start, "profile") else start
-    indices, bounds = two_parameter_bounds(model, as_point, free, bounds)
+    indices, bounds = two_parameter_bounds(model, start, free, bounds)
     compiled = compile_model(model)
     parameters, mesh, ncol, profile, period = _orbit_of(start)
     base = parameter_vector(model, parameters)
@@ -533,12 +532,6 @@ def homoclinic_point(branch, index) -> SpecialPoint:
                         branch.eigenvalues[index], data, branch.model, "HOM-C", branch.free)
 
 
-def _as_point(model, orbit) -> SpecialPoint:
-    """A stand-in SpecialPoint for a PeriodicOrbit (for the bounds checks)."""
-    return SpecialPoint("orbit", "LC", 0, dict(orbit.parameters), np.zeros(model.n_states),
-                        np.zeros(model.n_states), {}, model.name, "LC-C", ())
-
-
 __all__ = ["OpenMesh", "HomoclinicProblem", "continue_homoclinic", "homoclinic_point",
            "invariant_basis", "normalised"]
 
@@ -582,11 +575,7 @@ class FixedPeriodProblem(CycleProblem):
         return {**super().point_data(u), "period": self.period}
 
     def accept(self, u, tangent):
-        row = self.disc.phase_row(u[:self.disc.size])
-        if np.linalg.norm(row) > 1e-12 * np.linalg.norm(self.phase):
-            self.phase = row
-        if not np.all(np.isfinite(u)):
-            raise CurveEnd("step_size", "non-finite orbit")
+        self.update_phase(u)
 
 
 def continue_fixed_period(model, start, free, bounds, *, period: float | None = None,
@@ -599,8 +588,7 @@ def continue_fixed_period(model, start, free, bounds, *, period: float | None = 
     PeriodicOrbit."""
     model = load_model(model)
     free = tuple(free)
-    as_point = _as_point(model, start) if hasattr(start, "profile") else start
-    indices, bounds = two_parameter_bounds(model, as_point, free, bounds)
+    indices, bounds = two_parameter_bounds(model, start, free, bounds)
     parameters, mesh, ncol, profile, orbit_period = _orbit_of(start)
     if period is not None and not math.isclose(float(period), float(orbit_period),
                                                rel_tol=1e-12):
