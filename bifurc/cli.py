@@ -353,8 +353,16 @@ def command_twopar(args) -> int:
         if not lo < hi:
             raise BifurcError(f"--bounds {item!r} needs LO < HI")
         bounds[name] = (lo, hi)
+    settings = {}
+    if args.free_period:
+        settings["free_period"] = True
+    if args.epsilon is not None:
+        if not args.epsilon > 0:
+            raise BifurcError(f"--epsilon must be positive, got {args.epsilon:g}")
+        settings["epsilon"] = args.epsilon
     curve = continue_curve(model, point, tuple(args.free), bounds,
-                           options=_continuation_options(args), progress=not args.quiet)
+                           options=_continuation_options(args), progress=not args.quiet,
+                           kind=args.curve, **settings)
     existing = load_branches(out) if (out / "branches.json").exists() else list(diagram_branches)
     existing.append(curve)
     files = list(save_branches(existing, out))
@@ -683,11 +691,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(run=command_diagram)
 
     sub = commands.add_parser(
-        "twopar", help="two-parameter curve (LP-C, H-C, LPC-C, PD-C, NS-C, TI-C) through a special "
-                       "point",
+        "twopar", help="two-parameter curve (LP-C, H-C, LPC-C, PD-C, NS-C, TI-C, HOM-C, LCT-C) "
+                       "through a special point",
         description="Continue the fold curve through an LP, the Hopf curve through an H, the "
-                    "fold-of-cycles curve through an LPC, the period-doubling curve through a PD "
-                    "or the torus curve through an NS "
+                    "fold-of-cycles curve through an LPC, the period-doubling curve through a PD, "
+                    "the torus curve through an NS, the homoclinic curve through a HOM (the end "
+                    "of a cycle family, `bifurc diagram --cycles`) or a BT point "
                     "of a diagram made by `bifurc diagram` (or the synchrony boundary through a "
                     "transverse-instability point TI of a diagram made by `bifurc msf --free "
                     "... --connectome`), in two parameters; locate CP, BT, ZH "
@@ -702,6 +711,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--bounds", nargs="+", action="extend", metavar="NAME=LO:HI",
                      help="parameter windows (default: the diagram's range, else the declared "
                           "bounds or value +- 2(|value| + 10))")
+    sub.add_argument("--curve", metavar="KIND",
+                     help="the curve type, when not the one the point starts: LCT-C continues "
+                          "the cycles of the period of a HOM point's last cycle (the "
+                          "long-period approximation of the homoclinic curve)")
+    sub.add_argument("--free-period", action="store_true",
+                     help="HOM-C: the truncation time T is free (the distance of the orbit's "
+                          "start from the saddle is kept instead)")
+    sub.add_argument("--epsilon", type=float, metavar="EPS",
+                     help="HOM-C from a BT point: amplitude of the asymptotic orbit (saddle "
+                          "eigenvalues about +-2 EPS; default 1%% of the slowest other rate there)")
     sub.add_argument("--diagram", metavar="DIR", help="folder of the diagram (default: --out)")
     sub.add_argument("--out", default="bifurc-out", metavar="DIR", help="output folder")
     _add_continuation_options(sub)

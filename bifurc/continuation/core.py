@@ -148,12 +148,14 @@ class NewtonFailure(Exception):
 class CurveEnd(Exception):
     """Raised by a problem's ``accept`` to end the curve there (the point is kept,
     and ``point`` = (kind, data) becomes a special point on it), e.g. when a
-    family of cycles converges onto a homoclinic orbit."""
+    family of cycles converges onto a homoclinic orbit; with ``keep=False`` the
+    point is dropped (it is not a valid point of the curve)."""
 
-    def __init__(self, status: str, message: str, point=None):
+    def __init__(self, status: str, message: str, point=None, keep: bool = True):
         super().__init__(message)
         self.status = status
         self.point = point  # optional (kind, data): a special point at the end
+        self.keep = keep
 
 
 def correct(problem: ContinuationProblem, u_predicted, tangent, options: ContinuationOptions,
@@ -470,6 +472,9 @@ def _trace_one_way(problem, u0, t0, bounds, names, options, progress, domain):
                 problem.accept(u, t)
             except CurveEnd as end:
                 status, message = end.status, str(end)
+                if not end.keep:
+                    del points[-1], tangents[-1], data[-1]
+                    events[:] = [e for e in events if e.index < len(points)]
                 if end.point is not None:
                     events.append(Event(len(points) - 1, *end.point))
                 break

@@ -38,7 +38,8 @@ from .branch import Branch, SpecialPoint
 from .build import domain_slots, equilibrium_branch, options_record, two_parameter_bounds
 from .core import ContinuationOptions, ContinuationProblem, trace_with_progress
 from .equilibria import frequency_data, hopf_pair, pair_sum_product, sorted_eigenvalues
-from .normal_forms import first_lyapunov_coefficient, hopf_eigenvectors
+from .normal_forms import (bogdanov_takens_coefficients, first_lyapunov_coefficient,
+                           hopf_eigenvectors)
 
 
 class EquilibriumCurveProblem(ContinuationProblem):
@@ -86,6 +87,15 @@ class EquilibriumCurveProblem(ContinuationProblem):
 
     def third(self, x, p):
         return lambda a, b, c: self.compiled.third_derivative(x, p, a, b, c)
+
+    def bogdanov_takens_data(self, x, p) -> dict:
+        """The normal-form coefficients a, b at a BT point (normal_forms.py):
+        HOM-C starts there from the asymptotic homoclinic orbit."""
+        try:
+            a, b = bogdanov_takens_coefficients(self._A(x, p), self.second(x, p))
+        except np.linalg.LinAlgError:  # a degenerate (higher-codimension) point
+            return {"a": math.nan, "b": math.nan}
+        return {"a": a, "b": b}
 
 
 class FoldCurveProblem(EquilibriumCurveProblem):
@@ -153,6 +163,8 @@ class FoldCurveProblem(EquilibriumCurveProblem):
             if found is None:
                 return None
             return "ZH", frequency_data(self.model, found[0])
+        if name == "BT":
+            return "BT", self.bogdanov_takens_data(x, p)
         return name, {}
 
     def point_data(self, u):
@@ -239,7 +251,7 @@ class HopfCurveProblem(EquilibriumCurveProblem):
     def classify(self, name, u, tangent):
         x, v, kappa, p = self.unpack(u)
         if name == "BT":
-            return "BT", {}
+            return "BT", self.bogdanov_takens_data(x, p)
         if kappa <= 0:
             return None  # on the neutral-saddle part of the curve
         data = frequency_data(self.model, math.sqrt(kappa))

@@ -47,6 +47,7 @@ from ..codegen import compile_model, parameter_vector
 from ..errors import ParameterError
 from ..model_files import load_model
 from .branch import SpecialPoint
+from .bt_homoclinic import bogdanov_takens_homoclinic
 from .build import cycle_branch, make_branch, options_record, orbit_row, two_parameter_bounds
 from .collocation import Discretisation, collocation_blocks, lagrange_at, lagrange_tables
 from .core import ContinuationOptions, CurveEnd, NewtonFailure, SparseBorderedProblem, correct
@@ -63,6 +64,16 @@ HYPERBOLIC_MARGIN = 1e-6
 #: when the step size collapses with an eigenvalue of the saddle this close to
 #: the imaginary axis (relative), the end is reported as a saddle-node
 SADDLE_NODE_MARGIN = 1e-2
+#: largest distance of the orbit's ends from the saddle, relative to the
+#: orbit's extent, for it to count as a homoclinic orbit: beyond it T is too
+#: short for the saddle's rates (near a BT point or a saddle-node) and the
+#: curve ends. (With projection boundary conditions the parameters' error is
+#: far smaller than this gap, about its square (Beyn 1990): the ei test's
+#: start, gap 2.3e-2, agrees with shooting to 5e-8.)
+TRUNCATION_LIMIT = 0.05
+#: default amplitude epsilon of the start at a Bogdanov-Takens point, relative
+#: to the slowest of the other rates there (_start_at_bogdanov_takens)
+BT_AMPLITUDE = 1e-2
 
 
 class OpenMesh:
@@ -147,10 +158,13 @@ class OpenMesh:
         return mesh
 
 
-def invariant_basis(A, stable: bool) -> tuple[np.ndarray, int]:
+def invariant_basis(A, stable: bool, margin: float = 0.0) -> tuple[np.ndarray, int]:
     """(Z, k): orthonormal basis of the invariant subspace of A for its eigenvalues
-    with negative (``stable``) or positive real parts, and its dimension."""
-    _, Z, k = scipy.linalg.schur(A, output="real", sort="lhp" if stable else "rhp")
+    with real parts below -margin (``stable``) or above margin, and its dimension."""
+    if stable:
+        _, Z, k = scipy.linalg.schur(A, output="real", sort=lambda re, im: re < -margin)
+    else:
+        _, Z, k = scipy.linalg.schur(A, output="real", sort=lambda re, im: re > margin)
     return Z[:, :k], k
 
 
@@ -176,33 +190,58 @@ class HomoclinicProblem(SparseBorderedProblem):
     reuse_factorization = True  # chord iterations: the factorisation serves until they stall
 
     def __init__(self, compiled, base, indices, mesh: OpenMesh, period: float, x_ref, saddle,
-                 adapt_mesh: bool = True):
+                 adapt_mesh: bool = True, free_period: bool = False):
         self.compiled = compiled
+        self.free_period = free_period
+        leaving = np.asarray(x_ref, float)[:len(saddle)] - saddle
+        #: with T free, the distance of x(0) from the saddle along its direction at
+        #: the last accepted point keeps its start value (HomCont's eps0, linear)
+        self.start_distance = float(np.linalg.norm(leaving))
+        self.leaving_direction = leaving / max(self.start_distance, 1e-300)
         self.model = compiled.model
         self.kernels = compiled.kernels
         self.base = np.array(base, dtype=float)
         self.indices = tuple(int(i) for i in indices)
         self.period = float(period)
         self.adapt_mesh = adapt_mesh
+        saddle = np.asarray(saddle, float)
+        A = compiled.jacobian(saddle, self._parameters(self.base[list(indices)]))
+        self.stable_ref, self.n_stable, self.unstable_ref, self.n_unstable = self._bases(A)
+        self._check_equilibrium(A, saddle)
+        self._set_mesh(mesh, x_ref)
+
+    # --- what the orbit is homoclinic to (a subclass changes these)
+
+    def _bases(self, A):
+        """(Zs, ks, Zu, ku): the stable and unstable invariant subspaces of A^T."""
+        Zs, ks = invariant_basis(A.T, stable=True)
+        Zu, ku = invariant_basis(A.T, stable=False)
+        return Zs, ks, Zu, ku
+
+    def _check_equilibrium(self, A, saddle):
         n = self.model.n_states
-        A = compiled.jacobian(np.asarray(saddle, float), self._parameters(self.base[list(indices)]))
-        self.stable_ref, self.n_stable = invariant_basis(A.T, stable=True)
-        self.unstable_ref, self.n_unstable = invariant_basis(A.T, stable=False)
         if self.n_stable == 0 or self.n_unstable == 0 or self.n_stable + self.n_unstable != n:
             raise ParameterError(
                 f"the equilibrium at {np.round(saddle, 6).tolist()} is not a hyperbolic saddle "
                 f"(eigenvalues {np.round(np.linalg.eigvals(A), 6).tolist()}): a homoclinic orbit "
                 f"to it cannot be continued as HOM-C")
-        self._set_mesh(mesh, x_ref)
+
+    def _extra_boundary(self, A, saddle, alpha) -> list:
+        """Conditions on the equilibrium beyond f(x0) = 0 (none for a saddle)."""
+        return []
 
     def _set_mesh(self, mesh, x_ref):
         n = self.model.n_states
         self.mesh = mesh
         self.x_slots = slice(0, mesh.size)
         self.saddle_slots = slice(mesh.size, mesh.size + n)
-        self.parameter_slots = (mesh.size + n, mesh.size + n + 1)
-        self.size = mesh.size - n + 2 * n + 1  # equations
-        self.inner_weights = np.concatenate([mesh.weights(), np.ones(n + 2)])
+        extra = 1 if self.free_period else 0  # T sits between x0 and the parameters
+        self.period_slot = mesh.size + n if self.free_period else None
+        self.parameter_slots = (mesh.size + n + extra, mesh.size + n + extra + 1)
+        self.size = mesh.size - n + 2 * n + 1 + extra  # equations
+        # T counts relative to its start value in the arclength (it may be ~1e3)
+        self.inner_weights = np.concatenate([mesh.weights(), np.ones(n),
+                                             [self.period**-2] * extra, np.ones(2)])
         self.phase = mesh.phase_row(x_ref)
         self.phase_value = float(self.phase @ x_ref)
         self._cache_key = None
@@ -215,27 +254,31 @@ class HomoclinicProblem(SparseBorderedProblem):
     def parameters_at(self, u):
         return self._parameters(u[-2:])
 
+    def period_at(self, u) -> float:
+        return float(u[self.period_slot]) if self.free_period else self.period
+
     def _collocation(self, u):
         key = u.tobytes()
         if key != self._cache_key:
             mesh = self.mesh
-            residual, blocks, _, columns = collocation_blocks(
+            residual, blocks, d_period, columns = collocation_blocks(
                 self.kernels, u[self.x_slots].reshape(mesh.n_points, mesh.n), mesh.h,
-                self.period, self.parameters_at(u), self.indices, mesh.L, mesh.D)
+                self.period_at(u), self.parameters_at(u), self.indices, mesh.L, mesh.D)
             self._cache_key = key
             self._cache = (residual, blocks, columns)
+            self._d_period = d_period
         return self._cache
 
     def _boundary(self, x_start, x_end, saddle, alpha):
         """[L_s^T (x(0) - x0); L_u^T (x(1) - x0)] with the normalised bases."""
         A = self.compiled.jacobian(saddle, self._parameters(alpha))
-        Zs, ks = invariant_basis(A.T, stable=True)
-        Zu, ku = invariant_basis(A.T, stable=False)
+        Zs, ks, Zu, ku = self._bases(A)
         if ks != self.n_stable or ku != self.n_unstable:
             raise NewtonFailure(f"the equilibrium has {ku} unstable eigenvalues there, the "
                                 f"saddle {self.n_unstable}")
         Ls, Lu = normalised(Zs, self.stable_ref), normalised(Zu, self.unstable_ref)
-        return np.concatenate([Ls.T @ (x_start - saddle), Lu.T @ (x_end - saddle)]), Ls, Lu
+        return np.concatenate([Ls.T @ (x_start - saddle), Lu.T @ (x_end - saddle),
+                               self._extra_boundary(A, saddle, alpha)]), Ls, Lu
 
     def _ends(self, u):
         n = self.model.n_states
@@ -246,8 +289,11 @@ class HomoclinicProblem(SparseBorderedProblem):
         colloc, _, _ = self._collocation(u)
         x_start, x_end, saddle, alpha = self._ends(u)
         boundary, _, _ = self._boundary(x_start, x_end, saddle, alpha)
+        extra = ([self.leaving_direction @ (x_start - saddle) - self.start_distance]
+                 if self.free_period else [])
         return np.concatenate([colloc, self.compiled.vector_field(saddle, self.parameters_at(u)),
-                               boundary, [self.phase @ u[self.x_slots] - self.phase_value]])
+                               boundary, [self.phase @ u[self.x_slots] - self.phase_value],
+                               extra])
 
     def _assemble(self, u, row):
         mesh, n = self.mesh, self.model.n_states
@@ -279,7 +325,8 @@ class HomoclinicProblem(SparseBorderedProblem):
         rows.append(grid_r.ravel())
         cols.append(grid_c.ravel())
         values.append(Ls.T.ravel())
-        grid_r, grid_c = np.meshgrid(rb[self.n_stable:], np.arange(n), indexing="ij")
+        grid_r, grid_c = np.meshgrid(rb[self.n_stable:self.n_stable + self.n_unstable],
+                                     np.arange(n), indexing="ij")
         rows.append(grid_r.ravel())
         cols.append((mesh.size - n + grid_c).ravel())
         values.append(Lu.T.ravel())
@@ -296,6 +343,13 @@ class HomoclinicProblem(SparseBorderedProblem):
         rows.append(np.full(mesh.size, rb[-1] + 1))
         cols.append(np.arange(mesh.size))
         values.append(self.phase)
+        if self.free_period:  # d/dT of the collocation rows; d . (x(0) - x0) = eps0
+            rows.append(np.arange(n_colloc))
+            cols.append(np.full(n_colloc, self.period_slot))
+            values.append(self._d_period)
+            rows.append(np.full(2 * n, rb[-1] + 2))
+            cols.append(np.concatenate([np.arange(n), np.arange(s0, s0 + n)]))
+            values.append(np.concatenate([self.leaving_direction, -self.leaving_direction]))
         n_rows = self.size
         if row is not None:
             rows.append(np.full(len(u), n_rows))
@@ -349,7 +403,7 @@ class HomoclinicProblem(SparseBorderedProblem):
     def orbit_data(self, u) -> dict:
         """The orbit as plain data: period (T), ncol, mesh, profile (open)."""
         points = u[self.x_slots].reshape(self.mesh.n_points, self.model.n_states)
-        return {"period": self.period, "ncol": self.mesh.ncol, "mesh": self.mesh.mesh.tolist(),
+        return {"period": self.period_at(u), "ncol": self.mesh.ncol, "mesh": self.mesh.mesh.tolist(),
                 "profile": points.tolist()}
 
     def point_data(self, u) -> dict:
@@ -357,40 +411,71 @@ class HomoclinicProblem(SparseBorderedProblem):
         high, low = self.mesh.extremes(u[self.x_slots])
         return {"eigenvalues": self.saddle_eigenvalues(u), "saddle": u[self.saddle_slots].copy(),
                 "profile": points.copy(), "mesh": self.mesh.mesh.copy(),
-                "max": high, "min": low, "period": self.period,
+                "max": high, "min": low, "period": self.period_at(u),
                 "distance": float(max(np.linalg.norm(points[0] - u[self.saddle_slots]),
                                       np.linalg.norm(points[-1] - u[self.saddle_slots])))}
 
+    def truncation_gap(self, u) -> float:
+        """Distance of the orbit's ends from the saddle over the orbit's extent."""
+        points = u[self.x_slots].reshape(self.mesh.n_points, self.model.n_states)
+        offsets = np.linalg.norm(points - u[self.saddle_slots], axis=1)
+        return float(max(offsets[0], offsets[-1]) / max(offsets.max(), 1e-300))
+
     def accept(self, u, tangent) -> None:
-        """New references: the phase, and the bases the projections are
-        normalised against; end the curve where the saddle loses hyperbolicity."""
-        eigenvalues = self.saddle_eigenvalues(u)
-        scale = max(1.0, float(np.abs(eigenvalues).max()))
-        if np.min(np.abs(eigenvalues.real)) < HYPERBOLIC_MARGIN * scale:
-            raise CurveEnd("saddle-node", "the saddle is no longer hyperbolic (an eigenvalue "
-                           "with zero real part): a saddle-node homoclinic orbit or a "
-                           "Bogdanov-Takens point ends HOM-C here")
+        """End the curve where the saddle loses hyperbolicity or where T gets
+        too short for its rates (TRUNCATION_LIMIT); else new references."""
+        gap = self.truncation_gap(u)
+        if gap > TRUNCATION_LIMIT:
+            raise CurveEnd("truncation", f"the orbit's ends are {gap:.1e} of its extent away "
+                           f"from the saddle: the saddle's rates are too slow for the "
+                           f"truncation time T = {self.period_at(u):.6g} (near a Bogdanov-Takens "
+                           f"point or a saddle-node), HOM-C ends before it; restart from "
+                           f"its last point with T free or longer", keep=False)
+        end = self._saddle_node_end(u, HYPERBOLIC_MARGIN)
+        if end is not None:
+            raise end
+        self.update_references(u)
+
+    def update_references(self, u) -> None:
+        """The phase, the bases the projections are normalised against, and the
+        direction in which the orbit leaves (for T free), at the accepted u."""
         A = self.compiled.jacobian(u[self.saddle_slots], self.parameters_at(u))
-        self.stable_ref, _ = invariant_basis(A.T, stable=True)
-        self.unstable_ref, _ = invariant_basis(A.T, stable=False)
+        self.stable_ref, _, self.unstable_ref, _ = self._bases(A)
         self.phase = self.mesh.phase_row(u[self.x_slots])
         self.phase_value = float(self.phase @ u[self.x_slots])
+        leaving = u[:self.model.n_states] - u[self.saddle_slots]
+        self.leaving_direction = leaving / max(np.linalg.norm(leaving), 1e-300)
         self._cache_key = None
+
+    def _saddle_node_end(self, u, margin):
+        """A CurveEnd when an eigenvalue of the saddle is within ``margin``
+        (relative) of the imaginary axis: a BT point where two are near zero
+        (within SADDLE_NODE_MARGIN), else the non-central saddle-node homoclinic
+        orbit NCH (HOM-C meets a fold curve; a SNIC curve starts there). The
+        end is a special point that carries the orbit."""
+        eigenvalues = self.saddle_eigenvalues(u)
+        scale = max(1.0, float(np.abs(eigenvalues).max()))
+        distances = np.sort(np.abs(eigenvalues.real))
+        if distances[0] >= margin * scale:
+            return None
+        closest = eigenvalues[np.argmin(np.abs(eigenvalues.real))]
+        near_zero = np.sum(np.abs(eigenvalues) < SADDLE_NODE_MARGIN * scale)
+        kind = "BT" if near_zero >= 2 else "NCH"
+        what = ("a Bogdanov-Takens point (two eigenvalues near zero)" if kind == "BT" else
+                "the non-central saddle-node homoclinic orbit NCH, where HOM-C meets a fold "
+                "curve (the SNIC curve continues from the NCH point)")
+        data = {"saddle": u[self.saddle_slots].tolist(),
+                "eigenvalues": [[z.real, z.imag] for z in eigenvalues], **self.orbit_data(u)}
+        state = "no longer" if margin == HYPERBOLIC_MARGIN else "nearly not"
+        return CurveEnd("saddle-node", f"the saddle is {state} hyperbolic (eigenvalue "
+                        f"{closest.real:.3g}{closest.imag:+.3g}i closest to the imaginary "
+                        f"axis): HOM-C ends at {what}", point=(kind, data))
 
     def explain_end(self, u, tangent):
         """Why the step size collapsed, when the saddle is close to losing
         hyperbolicity (an eigenvalue near the imaginary axis): the curve runs
-        into a saddle-node of the equilibrium."""
-        eigenvalues = self.saddle_eigenvalues(u)
-        scale = max(1.0, float(np.abs(eigenvalues).max()))
-        closest = eigenvalues[np.argmin(np.abs(eigenvalues.real))]
-        if abs(closest.real) >= SADDLE_NODE_MARGIN * scale:
-            return None
-        return CurveEnd("saddle-node",
-                        f"the saddle is nearly non-hyperbolic (eigenvalue {closest.real:.3g}"
-                        f"{closest.imag:+.3g}i closest to the imaginary axis): HOM-C runs into a "
-                        f"saddle-node of the equilibrium, a non-central saddle-node homoclinic "
-                        f"orbit (where a SNIC curve begins) or a Bogdanov-Takens point")
+        into a saddle-node of the equilibrium (NCH) or a BT point."""
+        return self._saddle_node_end(u, SADDLE_NODE_MARGIN)
 
     def remap(self, u, tangent):
         """Every third point, move u and its tangent to a mesh that
@@ -411,10 +496,21 @@ class HomoclinicProblem(SparseBorderedProblem):
         return u, tangent / math.sqrt((self.inner_weights * tangent) @ tangent)
 
 
+def cut_orbit(model, disc, x, cut: float):
+    """(OpenMesh, x): the closed orbit x (on ``disc``) opened at tau = ``cut``;
+    the mesh keeps every old mesh point (one interval more)."""
+    shifted = np.unique(np.concatenate([(disc.mesh[:-1] - cut) % 1.0, [0.0, 1.0]]))
+    keep = np.concatenate([[True], np.diff(shifted) > 1e-9])
+    shifted = shifted[keep]
+    shifted[-1] = 1.0
+    open_mesh = OpenMesh(model.n_states, len(shifted) - 1, disc.ncol, shifted)
+    return open_mesh, disc.evaluate(x, (open_mesh.tau + cut) % 1.0).ravel()
+
+
 def _cut_at_saddle(model, compiled, base, mesh, ncol, profile, period):
     """(OpenMesh, x, saddle): a long-period cycle cut where it passes closest to
     the saddle it lingers at, so that both ends of the open orbit lie next to
-    the saddle; the mesh keeps every old mesh point (one interval more)."""
+    the saddle."""
     disc = Discretisation(model.n_states, len(mesh) - 1, ncol, np.asarray(mesh, float))
     x = np.asarray(profile, float)[:-1].ravel()
     passage = slow_passage(compiled, base, disc, x)
@@ -428,22 +524,17 @@ def _cut_at_saddle(model, compiled, base, mesh, ncol, profile, period):
         kind = passage["equilibrium_kind"]
         raise ParameterError(
             f"the orbit lingers near a {kind}, not a hyperbolic saddle: "
-            + ("a SNIC, not a homoclinic orbit to a saddle" if kind in ("bottleneck",
-                                                                         "saddle-node")
+            + ("a SNIC, not a homoclinic orbit to a saddle (continue it as SNIC-C from the "
+               "SNIC point)" if kind in ("bottleneck", "saddle-node")
                else "HOM-C needs a saddle"))
     saddle = np.array(passage["equilibrium"])
     fine = np.linspace(0.0, 1.0, 4097)[:-1]
     distances = np.linalg.norm(disc.evaluate(x, fine) - saddle, axis=1)
-    cut = float(fine[np.argmin(distances)])
-    shifted = np.unique(np.concatenate([(disc.mesh[:-1] - cut) % 1.0, [0.0, 1.0]]))
-    keep = np.concatenate([[True], np.diff(shifted) > 1e-9])
-    shifted = shifted[keep]
-    shifted[-1] = 1.0
-    open_mesh = OpenMesh(model.n_states, len(shifted) - 1, ncol, shifted)
-    return open_mesh, disc.evaluate(x, (open_mesh.tau + cut) % 1.0).ravel(), saddle
+    open_mesh, x_open = cut_orbit(model, disc, x, float(fine[np.argmin(distances)]))
+    return open_mesh, x_open, saddle
 
 
-def _orbit_of(point):
+def orbit_of(point):
     """(parameters, mesh, ncol, closed profile, period) of a start point."""
     if hasattr(point, "profile") and hasattr(point, "mesh"):  # a PeriodicOrbit
         return point.parameters, point.mesh, point.ncol, point.profile, point.period
@@ -451,23 +542,59 @@ def _orbit_of(point):
     missing = [k for k in ("mesh", "ncol", "profile", "period") if k not in data]
     if missing:
         raise ParameterError(f"the point {getattr(point, 'label', point)!r} carries no orbit "
-                             f"(no {', '.join(missing)}): HOM-C starts from the HOM point of a "
-                             f"cycle family, a long-period PeriodicOrbit or a HOM-C point")
+                             f"(no {', '.join(missing)}): this curve starts from a point that "
+                             f"does (the HOM or SNIC point of a cycle family, a point of a "
+                             f"HOM-C, SNIC-C or cycle curve) or a long-period PeriodicOrbit")
     return point.parameters, data["mesh"], data["ncol"], data["profile"], data["period"]
 
 
+def _start_at_bogdanov_takens(model, compiled, point, indices, epsilon, period, ntst, ncol):
+    """(OpenMesh, x, saddle, parameters, direction) of the asymptotic
+    homoclinic orbit near the BT ``point`` (bt_homoclinic.py); ``epsilon``
+    defaults to BT_AMPLITUDE times the slowest rate |lambda| of the other
+    eigenvalues there (the orbit must be slow next to them), or times |A| for
+    a planar system."""
+    base = parameter_vector(model, point.parameters)
+    x0 = np.asarray(point.state, float)
+    if epsilon is None:
+        A = compiled.jacobian(x0, base)
+        rates = np.sort(np.abs(np.linalg.eigvals(A)))[2:]
+        scale = rates.min() if len(rates) else np.linalg.norm(A, 2)
+        epsilon = BT_AMPLITUDE * max(float(scale), 1e-9)
+    predicted = bogdanov_takens_homoclinic(compiled, x0, base, indices, epsilon, period)
+    mesh = OpenMesh(model.n_states, ntst, ncol)
+    for _ in range(2):  # concentrate the mesh on the pulse
+        mesh = OpenMesh(model.n_states, ntst, ncol,
+                        mesh.equidistributed_mesh(predicted.orbit(mesh.tau).ravel()))
+    return (mesh, predicted.orbit(mesh.tau).ravel(), predicted.saddle, predicted.parameters,
+            predicted.direction, predicted.period)
+
+
 def continue_homoclinic(model, start, free, bounds, *, options: ContinuationOptions | None = None,
-                        adapt_mesh: bool = True, progress: bool = False):
+                        adapt_mesh: bool = True, progress: bool = False,
+                        epsilon: float | None = None, period: float | None = None,
+                        ntst: int = 40, ncol: int = 4, free_period: bool = False):
     """Continue the homoclinic orbit near ``start`` in ``free = (p1, p2)``: a
     Branch of kind "HOM-C".
 
     ``start`` is the HOM point of an LC-C branch (the family's last cycle,
-    which it carries), a long-period :class:`PeriodicOrbit`, or a point of a
-    HOM-C branch (``cycle_curve_point``). A cycle is cut where it passes
-    closest to its saddle and corrected onto the defining system of the
-    module doc with ``p2`` fixed, so ``p1`` moves from the cycle's value to
-    the homoclinic one (the HOM point's ``estimate``). The truncation time T
-    is the cycle's period and stays fixed.
+    which it carries), a long-period :class:`PeriodicOrbit`, a point of a
+    HOM-C branch (``homoclinic_point``), or a Bogdanov-Takens point (BT of
+    an LP-C or H-C branch). A cycle is cut where it passes closest to its
+    saddle and corrected onto the defining system of the module doc with
+    ``p2`` fixed, so ``p1`` moves from the cycle's value to the homoclinic
+    one (the HOM point's ``estimate``); the truncation time T is the cycle's
+    period and stays fixed. From a BT point the start is the asymptotic
+    orbit of bt_homoclinic.py at amplitude ``epsilon`` (saddle eigenvalues
+    about +-2 epsilon; default 1% of the slowest other rate there), over
+    ``period`` (default 14 / epsilon) on ``ntst`` x ``ncol`` collocation points, corrected with the
+    parameters moving across the curve's tangent at the BT point.
+
+    With ``free_period`` T is an unknown and the distance of x(0) from the
+    saddle keeps its start value instead (HomCont's eps0 fixed, T free): T
+    then grows where the saddle's rates slow down, e.g. towards a BT point.
+    With T fixed the curve ends where its ends drift from the saddle
+    (status "truncation", TRUNCATION_LIMIT).
 
     Branch: ``values`` (p1, p2), ``states`` the saddle, ``eigenvalues`` the
     saddle's, ``stable`` all False; ``extra``: ``period`` (T), ``max``,
@@ -481,30 +608,53 @@ def continue_homoclinic(model, start, free, bounds, *, options: ContinuationOpti
     free = tuple(free)
     indices, bounds = two_parameter_bounds(model, start, free, bounds)
     compiled = compile_model(model)
-    parameters, mesh, ncol, profile, period = _orbit_of(start)
-    base = parameter_vector(model, parameters)
-    profile = np.asarray(profile, float)
-    if getattr(start, "branch_kind", None) == "HOM-C":
-        open_mesh = OpenMesh(model.n_states, len(mesh) - 1, int(ncol), np.asarray(mesh, float))
-        x = profile.ravel()
-        saddle = np.asarray(start.data["saddle"], float)
+    base = parameter_vector(model, start.parameters)
+    across = np.array([0.0, 1.0])  # the start is corrected with p2 fixed
+    if getattr(start, "kind", None) == "BT":
+        open_mesh, x, saddle, alpha, tangent, period = _start_at_bogdanov_takens(
+            model, compiled, start, indices, epsilon, period, ntst, ncol)
+        base[list(indices)] = alpha
+        across = tangent / np.linalg.norm(tangent)
+        hint = "start closer to the BT point (smaller epsilon)"
     else:
-        open_mesh, x, saddle = _cut_at_saddle(model, compiled, base, mesh, int(ncol), profile,
-                                              float(period))
-    problem = HomoclinicProblem(compiled, base, indices, open_mesh, period, x, saddle,
-                                adapt_mesh=adapt_mesh)
+        parameters, mesh, ncol, profile, period = orbit_of(start)
+        base = parameter_vector(model, parameters)
+        profile = np.asarray(profile, float)
+        if getattr(start, "branch_kind", None) == "HOM-C":
+            open_mesh = OpenMesh(model.n_states, len(mesh) - 1, int(ncol),
+                                 np.asarray(mesh, float))
+            x = profile.ravel()
+            saddle = np.asarray(start.data["saddle"], float)
+        else:
+            open_mesh, x, saddle = _cut_at_saddle(model, compiled, base, mesh, int(ncol),
+                                                  profile, float(period))
+        hint = "start from a cycle of longer period"
+    try:
+        problem = HomoclinicProblem(compiled, base, indices, open_mesh, period, x, saddle,
+                                    adapt_mesh=adapt_mesh)
+    except ParameterError as error:
+        raise ParameterError(f"{error}; {hint}") from None
     u0 = np.concatenate([x, saddle, base[list(indices)]])
     options = options or ContinuationOptions(step_size=0.01, max_step_size=0.2, max_points=200)
-    fix_second = np.zeros(len(u0))
-    fix_second[problem.parameter_slots[1]] = 1.0
-    problem.reuse_factorization = False  # full Newton from the cut cycle, chords afterwards
+    fix = np.zeros(len(u0))
+    fix[list(problem.parameter_slots)] = across
+    problem.reuse_factorization = False  # full Newton from the start, chords afterwards
     try:
-        u0, _ = correct(problem, u0, fix_second, replace(options, max_newton_iterations=30))
+        u0, _ = correct(problem, u0, fix, replace(options, max_newton_iterations=30))
     except (NewtonFailure, np.linalg.LinAlgError, FloatingPointError) as failure:
-        raise ParameterError(f"no homoclinic orbit near the start: Newton on the HOM-C system "
-                             f"with {free[1]} fixed did not converge ({failure}); start from a "
-                             f"cycle of longer period") from None
+        raise ParameterError(f"no homoclinic orbit near the start: Newton on the HOM-C "
+                             f"system did not converge ({failure}); {hint}") from None
     del problem.reuse_factorization
+    if problem.truncation_gap(u0) > TRUNCATION_LIMIT:
+        raise ParameterError(f"the orbit found at the start is not homoclinic: its ends are "
+                             f"{problem.truncation_gap(u0):.1e} of its extent away from the "
+                             f"saddle (limit {TRUNCATION_LIMIT:g}); {hint}")
+    if free_period:  # the corrected orbit fixes eps0; T joins the unknowns
+        saddle = u0[problem.saddle_slots]
+        problem = HomoclinicProblem(compiled, problem.parameters_at(u0), indices, open_mesh,
+                                    period, u0[problem.x_slots], saddle, adapt_mesh=adapt_mesh,
+                                    free_period=True)
+        u0 = np.concatenate([u0[problem.x_slots], saddle, [period], u0[-2:]])
     curve = trace_cycle_curve(problem, u0, bounds, options, f"HOM-C {model.name}", progress)
     data = curve.point_data
     values = np.array([u[-2:] for u in curve.points])
@@ -533,7 +683,7 @@ def homoclinic_point(branch, index) -> SpecialPoint:
 
 
 __all__ = ["OpenMesh", "HomoclinicProblem", "continue_homoclinic", "homoclinic_point",
-           "invariant_basis", "normalised"]
+           "invariant_basis", "normalised", "cut_orbit", "orbit_of"]
 
 
 class FixedPeriodProblem(CycleProblem):
@@ -589,7 +739,7 @@ def continue_fixed_period(model, start, free, bounds, *, period: float | None = 
     model = load_model(model)
     free = tuple(free)
     indices, bounds = two_parameter_bounds(model, start, free, bounds)
-    parameters, mesh, ncol, profile, orbit_period = _orbit_of(start)
+    parameters, mesh, ncol, profile, orbit_period = orbit_of(start)
     if period is not None and not math.isclose(float(period), float(orbit_period),
                                                rel_tol=1e-12):
         raise ParameterError(f"LCT-C keeps the start cycle's period ({orbit_period:.10g}); "

@@ -11,6 +11,15 @@ l1 < 0: supercritical (a stable cycle is born); l1 > 0: subcritical. For
 x' = mu x - omega y + a x (x^2 + y^2), y' = omega x + mu y + a y (x^2 + y^2)
 this gives l1 = 2 a / omega. At a fold with A q = 0, A^T p = 0, <p, q> = 1,
 the quadratic coefficient is a = <p, B(q, q)> / 2 (zero at a cusp).
+
+At a Bogdanov-Takens point (a double zero eigenvalue with a Jordan block),
+with A q0 = 0, A q1 = q0, A^T p1 = 0, A^T p0 = p1, <p0, q0> = <p1, q1> = 1,
+<p0, q1> = <p1, q0> = 0 (Kuznetsov, *Practical computation of normal forms
+on center manifolds at degenerate Bogdanov-Takens bifurcations*, IJBC 15,
+2005), the restriction to the centre manifold is w0' = w1,
+w1' = a w0^2 + b w0 w1 + ... with
+
+    a = <p1, B(q0, q0)> / 2,    b = <p0, B(q0, q0)> + <p1, B(q0, q1)>.
 """
 
 from __future__ import annotations
@@ -77,3 +86,28 @@ def fold_coefficient(A, second):
     """a = <p, B(q, q)> / 2 at a fold (zero at a cusp)."""
     q, p = fold_eigenvectors(A)
     return float(0.5 * p @ second(q, q))
+
+
+def bogdanov_takens_vectors(A):
+    """(q0, q1, p0, p1): the generalised eigenvectors of A and A^T at a
+    Bogdanov-Takens point, |q0| = 1, <q0, q1> = 0 and the products of the
+    module doc. Each comes from a bordered system, regular at a BT point."""
+    n = A.shape[0]
+    u, _, vt = np.linalg.svd(A)
+    q0, p1 = vt[-1], u[:, -1]
+
+    def bordered(matrix, column, row, rhs):
+        system = np.block([[matrix, column[:, None]], [row[None, :], np.zeros((1, 1))]])
+        return np.linalg.solve(system, np.concatenate([rhs, [0.0]]))[:n]
+
+    q1 = bordered(A, p1, q0, q0)
+    p1 = p1 / (p1 @ q1)
+    p0 = bordered(A.T, q0, q1, p1)
+    return q0, q1, p0, p1
+
+
+def bogdanov_takens_coefficients(A, second) -> tuple[float, float]:
+    """(a, b) of the BT normal form w1' = a w0^2 + b w0 w1 (module doc)."""
+    q0, q1, p0, p1 = bogdanov_takens_vectors(A)
+    b00 = second(q0, q0)
+    return float(0.5 * p1 @ b00), float(p0 @ b00 + p1 @ second(q0, q1))

@@ -11,6 +11,7 @@ time).
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Callable
 
@@ -24,6 +25,7 @@ from .cycle_curves import continue_cycle_curve
 from .cycles import continue_cycles
 from .equilibria import continue_equilibria
 from .homoclinic import continue_fixed_period, continue_homoclinic
+from .snic import continue_snic
 from .transverse import continue_transverse_curve
 
 
@@ -73,8 +75,18 @@ def _cycles_from(model, point, free, bounds, *, options=None, progress=False, nt
 
 
 def _two_parameter(function):
-    def continue_from(model, point, free, bounds, *, options=None, progress=False, **_):
-        return function(model, point, free, bounds, options=options, progress=progress)
+    """continue_from for ``function``; settings it does not take are refused."""
+    common = {"model", "start", "point", "free", "bounds", "options", "progress"}
+    own = [name for name in inspect.signature(function).parameters if name not in common]
+
+    def continue_from(model, point, free, bounds, *, options=None, progress=False, **settings):
+        unknown = sorted(set(settings) - set(own))
+        if unknown:
+            raise ParameterError(f"{', '.join(unknown)} is not a setting of "
+                                 f"{function.__name__} (its settings: "
+                                 f"{', '.join(own) or 'none'})")
+        return function(model, point, free, bounds, options=options, progress=progress,
+                        **settings)
     return continue_from
 
 
@@ -101,8 +113,11 @@ BUILT_IN = (
               "tab:purple", of_cycles=True, dotted=_torus_neutral_saddles, restarts=True),
     CurveType("TI-C", 2, ("TI",), _two_parameter(continue_transverse_curve),
               "transverse instability (TI)", "0.35", line="--"),
-    CurveType("HOM-C", 2, ("HOM",), _two_parameter(continue_homoclinic),
+    CurveType("HOM-C", 2, ("HOM", "BT"), _two_parameter(continue_homoclinic),
               "homoclinic orbit (HOM)", "tab:olive", line="-.", of_cycles=True, restarts=True),
+    CurveType("SNIC-C", 2, ("SNIC", "NCH"), _two_parameter(continue_snic),
+              "saddle-node on invariant circle (SNIC)", "tab:brown", line="-", of_cycles=True,
+              restarts=True),
     CurveType("LCT-C", 2, (), _two_parameter(continue_fixed_period),
               "cycles of fixed period", "0.5", line=":", of_cycles=True, restarts=True),
 )
@@ -143,37 +158,46 @@ def curve_types(n_free: int | None = None) -> list[CurveType]:
 
 def type_for_point(point, n_free: int) -> CurveType | None:
     """The type with ``n_free`` free parameters that starts from ``point``: its
-    kind is in ``starts_from``, or it is a point of such a curve that carries
-    its orbit (a restart); None when no type does."""
+    kind is in ``starts_from`` (e.g. the NCH end of a HOM-C curve starts
+    SNIC-C), else it is a point of such a curve that carries its orbit (a
+    restart); None when no type does."""
     kind = getattr(point, "kind", None)
     branch_kind = getattr(point, "branch_kind", None)
+    for candidate in curve_types(n_free):
+        if kind in candidate.starts_from and not (kind == "BP" and branch_kind != "EP-C"):
+            return candidate
     for candidate in curve_types(n_free):
         if candidate.restarts and branch_kind == candidate.kind \
                 and "profile" in getattr(point, "data", {}):
             return candidate
-    for candidate in curve_types(n_free):
-        if kind in candidate.starts_from and not (kind == "BP" and branch_kind != "EP-C"):
-            return candidate
     return None
 
 
-def continue_curve(model, point, free, bounds, *, options=None, progress: bool = False) -> Branch:
+def continue_curve(model, point, free, bounds, *, options=None, progress: bool = False,
+                   kind: str | None = None, **settings) -> Branch:
     """Continue the two-parameter curve through ``point`` in ``free = (name1,
     name2)`` within ``bounds`` = {name: (lo, hi)} or ((lo1, hi1), (lo2, hi2)):
     the fold (LP-C) or Hopf (H-C) curve of equilibria, the fold-of-cycles
     (LPC-C), period-doubling (PD-C) or torus (NS-C) curve of cycles, the
-    homoclinic curve (HOM-C) from the HOM point of a cycle family (each also
-    restarted from any point of such a curve that carries its orbit), or, from
+    homoclinic curve (HOM-C) from the HOM point of a cycle family or from a
+    BT point (each also restarted from any point of such a curve that carries
+    its orbit), or, from
     a transverse-instability point of a homogeneous network system, that
-    mode's synchrony boundary (TI-C). The type comes from the registry."""
+    mode's synchrony boundary (TI-C). The type comes from the registry, or is
+    ``kind`` (e.g. "LCT-C": the cycles of the period of a HOM point's last
+    cycle); ``settings`` go to the type's function (e.g. ``free_period=True``
+    or ``epsilon`` for HOM-C)."""
     model = load_model(model)
-    found = type_for_point(point, 2)
+    found = type_for_point(point, 2) if kind is None else curve_type(kind)
+    if found is not None and found.n_free != 2:
+        raise ParameterError(f"{kind} is not a two-parameter curve type")
     if found is None:
         starts = sorted({k for t in curve_types(2) for k in t.starts_from})
         raise ParameterError(f"two-parameter curves start from an {', '.join(starts)} point "
                              f"(or a point of a cycle curve), got "
                              f"{getattr(point, 'label', point)!r}")
-    return found.continue_from(model, point, free, bounds, options=options, progress=progress)
+    return found.continue_from(model, point, free, bounds, options=options, progress=progress,
+                               **settings)
 
 
 __all__ = ["CurveType", "BUILT_IN", "register", "unregister", "curve_type", "curve_types", "type_for_point",

@@ -96,6 +96,26 @@ def test_orbits_lie_on_the_loop(curve):
         assert end[0] > 0 and end[1] == pytest.approx(-end[0], rel=1e-3)
 
 
+def test_free_truncation_time_scales_with_the_saddle(curve):
+    """The same field times mu has the same orbits (so the same homoclinic curve
+    nu = g(mu)) run at speed mu: saddle eigenvalues +-mu. With T free and the
+    distance of x(0) from the saddle fixed, the truncated orbit is the same
+    geometric arc at every mu, so T mu stays exactly constant."""
+    scaled = bf.Model.from_spec({**SPEC, "name": "exact_loop_scaled", "equations": {
+        name: f"mu*({rhs})" for name, rhs in SPEC["equations"].items()}})
+    at_one = int(np.flatnonzero(curve.values[:, 1] == 1.0)[0])  # the fields agree at mu = 1
+    free = continue_homoclinic(scaled, homoclinic_point(curve, at_one), ("nu", "mu"), BOUNDS,
+                               free_period=True,
+                               options=ContinuationOptions(step_size=0.01, max_step_size=0.1,
+                                                           max_points=80))
+    nu, mu = free.values.T
+    assert [end["status"] for end in free.ends] == ["bound", "bound"]
+    assert np.abs(nu - g(mu)).max() < 1e-8
+    period = free.extra["period"]
+    assert period.max() / period.min() == pytest.approx(4.0, rel=1e-6)  # mu from 0.5 to 2
+    np.testing.assert_allclose(period * mu, curve.extra["period"][at_one], rtol=1e-6)
+
+
 def test_a_point_of_the_curve_restarts_it_through_the_registry(model, curve):
     restart = continue_curve(model, homoclinic_point(curve, len(curve) // 2), ("nu", "mu"),
                              {"nu": (-2.0, 2.0), "mu": (1.0, 1.5)},
@@ -143,6 +163,22 @@ def test_cli_diagram_then_twopar_from_the_hom_point(tmp_path, capsys):
     assert np.abs(hom_c.values[:, 0] - g(hom_c.values[:, 1])).max() < 1e-8
     assert hom_c.extra["profile"].shape[0] == len(hom_c)
     assert (out / "twopar.png").stat().st_size > 0
+    # T free, and the cycles of the HOM point's period (LCT-C), from the CLI
+    assert main(["twopar", str(path), "--from", "1:HOM1", "--free", "nu", "mu", "--bounds",
+                 "mu=0.5:2", "nu=-2:2", "--out", str(out), "--quiet", "--free-period"]) == 0
+    assert main(["twopar", str(path), "--from", "1:HOM1", "--free", "nu", "mu", "--bounds",
+                 "mu=0.5:2", "nu=-2:2", "--out", str(out), "--quiet", "--curve", "LCT-C"]) == 0
+    free_t, fixed_t = bf.load_branches(out)[-2:]
+    assert free_t.kind == "HOM-C" and fixed_t.kind == "LCT-C"
+    assert np.abs(free_t.values[:, 0] - g(free_t.values[:, 1])).max() < 1e-8
+    (hom,) = [p for p in branches[1].special_points if p.kind == "HOM"]
+    np.testing.assert_allclose(fixed_t.extra["period"], hom.data["period"], rtol=1e-12)
+    # a setting the curve type does not take is refused before any computation
+    capsys.readouterr()
+    code = main(["twopar", str(path), "--from", "1:HOM1", "--free", "nu", "mu", "--bounds",
+                 "mu=0.5:2", "nu=-2:2", "--out", str(out), "--quiet", "--curve", "LCT-C",
+                 "--free-period"])
+    assert code == 2 and "free_period" in capsys.readouterr().err
 
 
 @pytest.fixture(scope="module")
