@@ -15,7 +15,14 @@ The study computes:
 - LP-C (through LP1) and H-C (through H1) in (eta_e, J_ee), with the cusp;
 - the unstable cycles of the subcritical H1 (LC-C), which end on a homoclinic
   orbit to the middle saddle, and that homoclinic orbit continued in
-  (eta_e, J_ee) (HOM-C, with its neutral-saddle point);
+  (eta_e, J_ee) (HOM-C, with its neutral-saddle point) down to where it meets
+  the other fold curve (NCH1, a non-central saddle-node homoclinic orbit);
+- the same homoclinic curve from the fold curve's far Bogdanov-Takens point
+  (eta_e ~ -16, just outside the window; HOM-C from BT with a long T), and
+  from its NCH1 the SNIC curve (SNIC-C) along the fold, where oscillations
+  are born at a saddle-node on an invariant circle, to a second NCH point
+  near the cusp, where the homoclinic curve born at the other BT point (next
+  to the cusp) ends too;
 - a regime map by simulation on a grid of (eta_e, J_ee): each point is run
   from the low and the high equilibrium of the working point and its
   attractors are classified (rest or oscillation, one or two distinct), an
@@ -25,7 +32,8 @@ The study computes:
   state, where it stays after the pulse (persistent activity, the memory);
   a brief negative pulse brings it back.
 
-Files: ``branches.json``/``.npz`` (EP-C, LP-C, H-C, LC-C, HOM-C), ``switch.npz`` (the
+Files: ``branches.json``/``.npz`` (EP-C, LP-C, H-C, LC-C, HOM-C from the cycles,
+HOM-C from the far BT, SNIC-C, HOM-C from the BT near the cusp), ``switch.npz`` (the
 simulated switch, bifurc.trajectory/1), ``regimes.npz`` (the simulation grid:
 ``eta_e``, ``J_ee``, ``classification`` codes of common.ATTRACTOR_CLASSES,
 ``max_rate_e``: the largest r_e late in each of the two runs, Hz),
@@ -83,14 +91,33 @@ def run(out: Path, quick: bool) -> list[Path]:
     progress = tqdm(total=4, desc="bistable", unit="step")
     equilibria = bf.continue_equilibria(model, base, free="eta_e", bounds=ETA_E_RANGE)
     progress.update()
-    fold = bf.continue_curve(model, equilibria["LP1"], free=("eta_e", "J_ee"), bounds=bounds)
+    # the fold curve a little beyond the window: its second Bogdanov-Takens
+    # point (eta_e ~ -16) starts the homoclinic curve of the saddle
+    wide = {"eta_e": (-20.0, ETA_E_RANGE[1]), "J_ee": J_EE_RANGE}
+    fold = bf.continue_curve(model, equilibria["LP1"], free=("eta_e", "J_ee"), bounds=wide)
+    bt_near_cusp, bt_far = sorted((p for p in fold.special_points if p.kind == "BT"),
+                                  key=lambda p: p.parameters["J_ee"])
     hopf = bf.continue_curve(model, equilibria["H1"], free=("eta_e", "J_ee"), bounds=bounds)
     # the unstable cycles of the subcritical H1 end on a homoclinic orbit to the
     # middle saddle; HOM-C continues it in (eta_e, J_ee)
     cycles = bf.continue_cycles(model, equilibria["H1"], bounds=ETA_E_RANGE)
+    # (T, the cycle's period, stays fixed: the curve ends where T gets too
+    # short for the saddle's rates, towards the BT point)
     homoclinic = bf.continue_curve(model, cycles["HOM1"], free=("eta_e", "J_ee"), bounds=bounds)
+    # the same curve from the far BT point (asymptotic orbit, T = 14 / eps,
+    # long): it ends on the other fold curve at NCH1, where the SNIC curve
+    # begins and runs along the fold to a second NCH point, where the
+    # homoclinic curve born at the BT point near the cusp ends as well
+    options = bf.ContinuationOptions(step_size=0.01, max_step_size=0.5, max_points=1000)
+    from_bt_far = bf.continue_curve(model, bt_far, free=("eta_e", "J_ee"), bounds=wide,
+                                    options=options)
+    snic = bf.continue_curve(model, from_bt_far["NCH1"], free=("eta_e", "J_ee"), bounds=bounds,
+                             options=options)
+    from_bt = bf.continue_curve(model, bt_near_cusp, free=("eta_e", "J_ee"), bounds=bounds,
+                                options=options)
     progress.update()
-    files = list(bf.save_branches([equilibria, fold, hopf, cycles, homoclinic], out))
+    files = list(bf.save_branches([equilibria, fold, hopf, cycles, homoclinic, from_bt_far,
+                                   snic, from_bt], out))
 
     # the switch at the working point
     working = model.parameters(J_ee=J_EE, eta_e=WORKING_ETA_E)
@@ -148,7 +175,16 @@ def run(out: Path, quick: bool) -> list[Path]:
         "special_points": {branch.kind: [{"label": p.label, "kind": p.kind,
                                           **{k: p.parameters[k] for k in branch.free}}
                                          for p in branch.special_points]
-                           for branch in (equilibria, fold, hopf, homoclinic)},
+                           for branch in (equilibria, fold, hopf, homoclinic, snic)},
+        "homoclinic_from_bt": [{"start": bt.label, "end": curve.special_points[-1].label,
+                                **{k: curve.special_points[-1].parameters[k] for k in curve.free}}
+                               for bt, curve in ((bt_far, from_bt_far), (bt_near_cusp, from_bt))],
+        # two different boundary-value problems end at the same codim-2 point
+        "nch_where_the_snic_curve_meets_the_bt_homoclinic_curve": {
+            "snic_c_end": dict(zip(snic.free, map(float, min(snic.values[[0, -1]],
+                                                             key=lambda v: v[1])))),
+            "hom_c_from_bt_end": {k: float(from_bt["NCH1"].parameters[k])
+                                  for k in from_bt.free}},
         "homoclinic_at_working_J_ee": {
             "eta_e": float(homoclinic.values[np.argmin(np.abs(homoclinic.values[:, 1] - J_EE)), 0]),
             "cycle_family_estimate": cycles["HOM1"].data["estimate"],
@@ -179,7 +215,7 @@ def run(out: Path, quick: bool) -> list[Path]:
             ax.scatter(mesh_eta[mask], mesh_J[mask], s=12 if not quick else 30, color=colour,
                        alpha=0.55, lw=0, label=f"simulated: {ATTRACTOR_CLASSES[code]}")
     # the Hopf curve is that of the upper state; the homoclinic curve bounds its cycles
-    bf.plot.two_parameter([fold, hopf, homoclinic], ax=ax)
+    bf.plot.two_parameter([fold, hopf, homoclinic, from_bt_far, snic, from_bt], ax=ax)
     ax.plot([WORKING_ETA_E], [J_EE], "k*", ms=12, label="switch simulation")
     ax.set_xlim(*ETA_E_RANGE)
     ax.set_ylim(*J_EE_RANGE)

@@ -54,7 +54,7 @@ from .core import ContinuationOptions, CurveEnd, NewtonFailure, SparseBorderedPr
 from .cycle_curves import trace_cycle_curve
 from .cycle_ends import slow_passage
 from .cycles import CycleProblem
-from .equilibria import sorted_eigenvalues
+from .equilibria import newton_equilibrium, sorted_eigenvalues
 
 #: relative step of the forward differences of the boundary rows in (x0, p)
 DIFFERENCE_STEP = 1e-7
@@ -682,7 +682,63 @@ def homoclinic_point(branch, index) -> SpecialPoint:
                         branch.eigenvalues[index], data, branch.model, "HOM-C", branch.free)
 
 
+def homoclinic_guess(model, parameters, time, states, *, ntst: int = 40,
+                     ncol: int = 4) -> SpecialPoint:
+    """A start for HOM-C from an orbit the user has (a simulation, a published
+    loop): ``states`` (n_t, n_states) at increasing ``time`` that leave an
+    equilibrium and come back to it. The equilibrium is found by Newton from
+    both ends (they must reach the same one, a saddle); the orbit, resampled
+    on ``ntst`` x ``ncol`` collocation points of a mesh that equidistributes
+    its error indicator, runs over T = time[-1] - time[0]. The orbit need not
+    be exact: ``continue_homoclinic`` corrects it with the second free
+    parameter fixed."""
+    model = load_model(model)
+    time = np.asarray(time, float)
+    states = np.asarray(states, float)
+    if states.ndim != 2 or states.shape != (len(time), model.n_states):
+        raise ParameterError(f"states must have shape (len(time), {model.n_states}) = "
+                             f"({len(time)}, {model.n_states}) for {model.name!r}, got "
+                             f"{states.shape}")
+    if len(time) < 4 or not np.all(np.isfinite(time)) or not np.all(np.isfinite(states)):
+        raise ParameterError("the orbit needs at least 4 finite samples")
+    if not np.all(np.diff(time) > 0):
+        raise ParameterError("time must increase strictly along the orbit")
+    compiled = compile_model(model)
+    p = parameter_vector(model, parameters)
+    ends = []
+    for guess in (states[0], states[-1]):
+        x, converged, _ = newton_equilibrium(compiled, p, guess)
+        if not converged:
+            raise ParameterError(f"no equilibrium found from the orbit's end "
+                                 f"{np.round(guess, 6).tolist()}: the orbit must start and end "
+                                 f"near the saddle")
+        ends.append(x)
+    scale = 1.0 + float(np.abs(states).max())
+    if np.linalg.norm(ends[0] - ends[1]) > 1e-6 * scale:
+        raise ParameterError(f"the orbit's ends are near different equilibria "
+                             f"({np.round(ends[0], 6).tolist()} and "
+                             f"{np.round(ends[1], 6).tolist()}): a heteroclinic orbit, not a "
+                             f"homoclinic one")
+    saddle = ends[0]
+    tau = (time - time[0]) / (time[-1] - time[0])
+
+    def resample(mesh):
+        return np.column_stack([np.interp(mesh.tau, tau, states[:, k])
+                                for k in range(model.n_states)]).ravel()
+
+    mesh = OpenMesh(model.n_states, ntst, ncol)
+    for _ in range(2):
+        mesh = OpenMesh(model.n_states, ntst, ncol, mesh.equidistributed_mesh(resample(mesh)))
+    eigenvalues = sorted_eigenvalues(compiled.jacobian(saddle, p))
+    data = {"period": float(time[-1] - time[0]), "ncol": ncol, "mesh": mesh.mesh.tolist(),
+            "profile": resample(mesh).reshape(-1, model.n_states).tolist(),
+            "saddle": saddle.tolist()}
+    return SpecialPoint("guess", "HOM", 0, dict(model.parameters(**dict(parameters))),
+                        saddle, eigenvalues, data, model.name, "HOM-C", ())
+
+
 __all__ = ["OpenMesh", "HomoclinicProblem", "continue_homoclinic", "homoclinic_point",
+           "homoclinic_guess",
            "invariant_basis", "normalised", "cut_orbit", "orbit_of"]
 
 

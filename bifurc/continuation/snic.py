@@ -50,6 +50,12 @@ from .homoclinic import (HYPERBOLIC_MARGIN, HomoclinicProblem, OpenMesh, cut_orb
                          orbit_of)
 
 
+#: smallest T |Re lambda_2| (lambda_2: the eigenvalue of the saddle-node
+#: closest to the imaginary axis after the zero one) for which the orbit's
+#: return along the centre direction is told apart from a return along the
+#: strong stable one: the strong component must have decayed, e^(-20) ~ 2e-9,
+#: where the centre one decays like 1/t only
+RATE_TIMES_T = 20.0
 #: largest NCH test value accepted at the start (it is ~0 at an NCH point, the
 #: end of a HOM-C curve, and negative along the SNIC curve)
 NCH_START_MARGIN = 0.05
@@ -108,6 +114,10 @@ class SaddleNodeHomoclinicProblem(HomoclinicProblem):
         return (float(p @ leaving) / max(np.linalg.norm(leaving), 1e-300),
                 float(p @ returning) / max(np.linalg.norm(returning), 1e-300))
 
+    def slowest_other_rate(self, u) -> float:
+        """|Re lambda_2|: the slowest rate of the saddle-node besides the zero one."""
+        return float(np.sort(np.abs(self.saddle_eigenvalues(u).real))[1])
+
     def test_functions(self, u, tangent) -> dict:
         leaving, returning = self._centre_components(u)
         return {"NCH": leaving * returning}
@@ -136,6 +146,13 @@ class SaddleNodeHomoclinicProblem(HomoclinicProblem):
             raise CurveEnd("degenerate", "a second eigenvalue of the saddle-node reaches the "
                            "imaginary axis (a Bogdanov-Takens or fold-Hopf point): the SNIC "
                            "curve ends")
+        rate = self.slowest_other_rate(u)
+        if rate * self.period < RATE_TIMES_T:
+            raise CurveEnd("truncation", f"the saddle-node's slowest other rate {rate:.3g} is "
+                           f"too slow for T = {self.period:.6g} (T |lambda_2| < "
+                           f"{RATE_TIMES_T:g}): a return along the centre direction can no "
+                           f"longer be told from one along the strong stable manifold (near "
+                           f"a BT point); the SNIC curve ends before it", keep=False)
         self.update_references(u)
 
     def update_references(self, u) -> None:
@@ -205,6 +222,13 @@ def continue_snic(model, start, free, bounds, *, options: ContinuationOptions | 
         raise ParameterError(f"no homoclinic orbit to a saddle-node near the start: Newton on "
                              f"the SNIC-C system did not converge ({failure})") from None
     del problem.reuse_factorization
+    rate = problem.slowest_other_rate(u0)
+    if rate * period < RATE_TIMES_T:
+        raise ParameterError(f"the start orbit's T = {period:.6g} is too short for the "
+                             f"saddle-node's slowest other rate {rate:.3g} (need T |lambda_2| "
+                             f">= {RATE_TIMES_T:g}); start from a longer orbit (a cycle closer "
+                             f"to the SNIC, or the NCH end of a HOM-C curve with a longer T, "
+                             f"e.g. one started at a BT point)")
     leaving, returning = problem._centre_components(u0)
     if leaving * returning > NCH_START_MARGIN:  # (near zero at an NCH start)
         raise ParameterError(f"the orbit found at the start leaves and returns to the "

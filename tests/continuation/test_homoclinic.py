@@ -280,3 +280,76 @@ def test_fixed_period_curves_approach_the_homoclinic_curve_at_the_saddle_rate(mo
         assert gap0 > 0 and gap1 > 0  # the cycles exist on one side of the loop
         rate = np.log(gap0 / gap1) / (t1 - t0)
         assert rate == pytest.approx(1.0, abs=0.02)
+
+
+def _padded_start(curve, index, extra_states):
+    """A HOM-C point of the planar loop lifted to a model with more states that
+    are zero on the loop (and at the saddle)."""
+    point = homoclinic_point(curve, index)
+    profile = np.asarray(point.data["profile"])
+    data = {**point.data,
+            "profile": np.hstack([profile, np.zeros((len(profile), extra_states))]).tolist(),
+            "saddle": [0.0] * (2 + extra_states)}
+    return SpecialPoint(point.label, point.kind, point.index, point.parameters,
+                        np.zeros(2 + extra_states), point.eigenvalues, data, point.model,
+                        point.branch_kind, point.free)
+
+
+@pytest.mark.parametrize("block, expected", [
+    # z' = M z, zero on the loop: the saddle's eigenvalues are -1, +1 and those
+    # of M, which change the leading ones exactly at mu = 1
+    (("-0.5*z1 + z2", "(1 - mu)*z1 - 0.5*z2"), "DRS"),   # -0.5 +- sqrt(1 - mu)
+    (("0.5*z1 + z2", "(1 - mu)*z1 + 0.5*z2"), "DRU"),    # 0.5 +- sqrt(1 - mu)
+    # -mu/2 +- i overtakes -1/2 (away from -1, where a neutral saddle would be)
+    (("-mu/2*z1 + z2", "-z1 - mu/2*z2", "-0.5*z3"), "TLS"),
+    (("mu/2*z1 + z2", "-z1 + mu/2*z2", "0.5*z3"), "TLU"),  # mu/2 +- i overtakes 1/2
+])
+def test_leading_eigenvalue_points_where_they_are_exactly(curve, block, expected):
+    """DRS/DRU (two real leading eigenvalues meet and turn complex) and
+    TLS/TLU (a complex pair and a real eigenvalue lead together): a planar
+    loop times a linear block whose eigenvalues are known in closed form; the
+    homoclinic curve stays nu = g(mu) and the point sits at mu = 1."""
+    extra = {f"z{k + 1}": rhs for k, rhs in enumerate(block)}
+    spec = {"name": f"loop_{expected.lower()}",
+            "states": {"x": 0.5, "y": 0.0, **{name: 0.0 for name in extra}},
+            "parameters": {"mu": 1.0, "nu": 0.0},
+            "equations": {**SPEC["equations"], **extra}}
+    lifted = bf.Model.from_spec(spec)
+    start = int(np.argmin(np.abs(curve.values[:, 1] - 0.9)))  # mu ~ 0.9: before the point
+    branch = continue_homoclinic(lifted, _padded_start(curve, start, len(extra)), ("nu", "mu"),
+                                 {"nu": (-2, 2), "mu": (0.85, 1.4)},
+                                 options=ContinuationOptions(step_size=0.01, max_step_size=0.05,
+                                                             max_points=60))
+    nu, mu = branch.values.T
+    assert np.abs(nu - g(mu)).max() < 1e-8
+    assert [p.kind for p in branch.special_points] == [expected]
+    (point,) = branch.special_points
+    assert point.parameters["mu"] == pytest.approx(1.0, abs=1e-9)  # measured 2e-16
+
+
+def test_start_from_an_orbit_the_user_gives(model):
+    """The loop in closed form, x = 3/2 sech^2(t/2), sampled on t in [-20, 20]
+    at a nu 0.01 off the curve: HOM-C corrects it onto nu = g(mu)."""
+    from bifurc.continuation.homoclinic import homoclinic_guess
+
+    t = np.linspace(-20, 20, 2001)
+    x = 1.5 / np.cosh(t / 2) ** 2
+    y = -1.5 / np.cosh(t / 2) ** 2 * np.tanh(t / 2)
+    guess = homoclinic_guess(model, {"mu": 1.0, "nu": g(1.0) + 0.01}, t, np.column_stack([x, y]))
+    np.testing.assert_allclose(guess.state, [0.0, 0.0], atol=1e-12)
+    branch = continue_homoclinic(model, guess, ("nu", "mu"), BOUNDS,
+                                 options=ContinuationOptions(step_size=0.01, max_step_size=0.1,
+                                                             max_points=40))
+    nu, mu = branch.values.T
+    assert np.abs(nu - g(mu)).max() < 1e-8
+    assert np.any(mu == 1.0)  # corrected with mu fixed
+    # hostile orbits are refused before any continuation
+    with pytest.raises(bf.ParameterError, match="shape"):
+        homoclinic_guess(model, {"mu": 1.0}, t, np.column_stack([x, y, y]))
+    with pytest.raises(bf.ParameterError, match="increase"):
+        homoclinic_guess(model, {"mu": 1.0}, t[::-1], np.column_stack([x, y]))
+    with pytest.raises(bf.ParameterError, match="different equilibria"):
+        # from the saddle (0, 0) to the centre (1, 0): not homoclinic
+        half = t <= 0
+        homoclinic_guess(model, {"mu": 1.0}, t[half],
+                         np.column_stack([np.where(t[half] < -1, 0.0, 1.0), 0 * t[half]]))

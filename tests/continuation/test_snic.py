@@ -164,3 +164,21 @@ def test_hom_c_from_bt_meets_the_shooting_reference(ei_curves):
     eigenvalues = np.linalg.eigvals(jacobian(values, np.array(nss.data["saddle"])))
     eigenvalues = eigenvalues[np.argsort(-eigenvalues.real)]
     assert abs(eigenvalues[0].real + eigenvalues[1].real) < 1e-9
+
+
+def test_a_start_too_short_for_the_slow_rates_is_refused():
+    """With the circle attracting at rate 2 kappa = 0.1, the last cycle of the
+    family (T ~ 100) cannot tell a return along the circle (1/t) from one
+    along the strong stable direction (e^(-0.1 t)): T |lambda_2| < 20."""
+    spec = {**CIRCLE, "name": "circle_snic_weak",
+            "equations": {"x": "0.05*x*(1 - x**2 - y**2) - y*(eta + mu*(1 - x))",
+                          "y": "0.05*y*(1 - x**2 - y**2) + x*(eta + mu*(1 - x))"}}
+    model = bf.Model.from_spec(spec)
+    orbit = find_attractor(model, model.parameters(eta=0.2, mu=1.0), ntst=40, ncol=4).orbit
+    family = bf.continue_cycles(model, orbit, free="eta", bounds=(-0.5, 1.0), ntst=40, ncol=4,
+                                options=ContinuationOptions(step_size=0.05, max_step_size=0.5,
+                                                            max_points=400))
+    (snic,) = [p for p in family.special_points if p.kind == "SNIC"]
+    assert snic.data["period"] * 0.1 < 20
+    with pytest.raises(ParameterError, match="too short"):
+        continue_curve(model, snic, ("eta", "mu"), {"eta": (-1, 1), "mu": (0.5, 2.0)})

@@ -72,7 +72,28 @@ def test_files_written(study):
     for stem in ("diagram", "folds", "switch"):
         for suffix in (".png", ".pdf"):
             assert (study / f"{stem}{suffix}").stat().st_size > 1000
-    assert [b.kind for b in load_branches(study)] == ["EP-C", "LP-C", "H-C", "LC-C", "HOM-C"]
+    assert [b.kind for b in load_branches(study)] == ["EP-C", "LP-C", "H-C", "LC-C", "HOM-C",
+                                                      "HOM-C", "SNIC-C", "HOM-C"]
+
+
+def test_snic_curve_is_a_fold_and_meets_the_homoclinic_curve_from_bt(study):
+    """The SNIC curve's saddle-nodes are equilibria with a singular Jacobian by
+    the hand-derived reference; its end near the cusp is where the homoclinic
+    curve started at BT1 ends (two different boundary-value problems)."""
+    branches = load_branches(study)
+    snic, from_bt = branches[6], branches[7]
+    for k in range(0, len(snic), 10):
+        p = {**DEFAULTS, **dict(zip(snic.free, snic.values[k]))}
+        x = snic.states[k]
+        assert np.abs(field(p)(0.0, x)).max() < 1e-9
+        singular = np.linalg.svd(jacobian(p, x), compute_uv=False)
+        assert singular[-1] < 1e-8 * singular[0]
+    summary = json.loads((study / "summary.json").read_text())
+    meeting = summary["nch_where_the_snic_curve_meets_the_bt_homoclinic_curve"]
+    for name in snic.free:
+        assert meeting["snic_c_end"][name] == pytest.approx(meeting["hom_c_from_bt_end"][name],
+                                                            abs=2e-5)
+    assert {end["status"] for end in snic.ends} == {"NCH"}
 
 
 def test_switch_on_and_off_between_the_stable_equilibria(study):
@@ -190,7 +211,7 @@ def test_the_homoclinic_curve_against_shooting(study):
     from ei_reference import ei_homoclinic_eta_e
 
     summary = json.loads((study / "summary.json").read_text())["homoclinic_at_working_J_ee"]
-    *_, cycles, homoclinic = load_branches(study)
+    cycles, homoclinic = load_branches(study)[3:5]
     assert cycles.ends[-1]["status"] == "homoclinic"
     assert homoclinic.values[:, 1].min() < 30 < homoclinic.values[:, 1].max()
     reference = ei_homoclinic_eta_e(-7.8059, -7.8058, tolerance=1e-8)
