@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 import warnings
@@ -398,7 +399,7 @@ def command_msf(args) -> int:
     from .connectome import load_connectome
     from .continuation.attractors import find_attractor
     from .model_files import load_model
-    from .msf import cycle_msf, dispersion_relation, homogeneous_model
+    from .msf import cycle_msf, dispersion_relation, homogeneous_model, transverse_exponents
     from .units import hertz
 
     out = _output_folder(args.out)
@@ -417,6 +418,10 @@ def command_msf(args) -> int:
     overrides["eps"] = args.eps
     parameters = homogeneous.parameters(**overrides)
     grid = _parse_grid(args.L_grid)
+    if not (math.isfinite(args.duration) and args.duration > 0):
+        raise BifurcError(f"--duration must be positive, got {args.duration:g}")
+    if not (math.isfinite(args.transient) and args.transient >= 0):
+        raise BifurcError(f"--transient must be >= 0, got {args.transient:g}")
     modes = np.array([])
     if args.connectome:
         connectome = load_connectome(args.connectome, remove_isolated=True)
@@ -425,26 +430,49 @@ def command_msf(args) -> int:
     # what the synchronous (homogeneous) system settles on, from a simulation
     attractor = find_attractor(homogeneous, parameters, ntst=args.ntst, ncol=args.ncol)
     kind, state, period = attractor.kind, attractor.state, attractor.period
+    uncertainty, extra = None, {}
     if kind == "cycle":
         growth, _ = cycle_msf(model, attractor.orbit, L, homogeneous=homogeneous)
+        method = "Floquet exponents (collocation)"
     elif kind == "equilibrium":
         growth, _ = dispersion_relation(model, parameters, state, L, homogeneous=homogeneous)
+        method = "eigenvalues of Df + eps L H"
+    elif kind == "irregular":
+        # quasi-periodic or chaotic: the variational equations along the
+        # trajectory, with L = 1 appended for the synchronous motion's own exponent
+        result = transverse_exponents(model, parameters, np.concatenate([L, [1.0]]),
+                                      state=state, duration=args.duration,
+                                      transient=args.transient, homogeneous=homogeneous)
+        growth, uncertainty = result.exponents[:-1], result.uncertainty[:-1]
+        own, own_error = result.exponents[-1], result.uncertainty[-1]
+        # chaotic: a positive exponent beyond its uncertainty and beyond what the
+        # run can resolve (a growth by e^10 over the measured duration)
+        resolvable = 10.0 / result.settings["duration"]
+        kind = "chaotic" if own > max(3 * own_error, resolvable) else "quasiperiodic"
+        method = (f"variational integration over {result.settings['duration']:g} "
+                  f"{model.time_unit} in {result.settings['n_blocks']} blocks")
+        extra = {"largest_lyapunov_exponent": own, "largest_lyapunov_uncertainty": own_error,
+                 "uncertainty": uncertainty.tolist(), "variational": result.settings}
+        attractor.message = (f"{attractor.message}; its largest Lyapunov exponent is "
+                             f"{own:.3g} +- {own_error:.1g}/{model.time_unit}: {kind}")
     else:
         raise BifurcError(f"the homogeneous system at {args.at}, eps = {args.eps:g} settles on "
-                          f"{attractor.message}; the MSF here needs an equilibrium or a cycle")
+                          f"{attractor.message}; there is no synchronous state to analyse")
     out.mkdir(parents=True, exist_ok=True)
     result = {"schema": "bifurc.msf/1", "model": model.name, "kind": kind, "period": period,
               "eps": args.eps, "parameters": dict(parameters), "state": state.tolist(),
               "L": L.real.tolist(), "L_imag": L.imag.tolist(), "grid_size": len(grid),
               "growth_rate": growth.tolist(), "connectome": args.connectome,
-              "attractor": attractor.message,
+              "attractor": attractor.message, "method": method, **extra,
               "unstable_modes": [int(k) for k in np.flatnonzero(growth[len(grid):] > 0)]}
     write_json(out / "msf.json", result)
     title = f"{model.name}, eps = {args.eps:g}, {args.at}: {kind}"
     if period:
         title += f", {hertz(1 / period, model.time_unit):.1f} Hz"
     _save_figure(plot.msf_curve(grid, growth[:len(grid)], title, modes, growth[len(grid):],
-                                f"{args.connectome} modes", model.time_unit), out / "msf.png")
+                                f"{args.connectome} modes", model.time_unit,
+                                uncertainty=None if uncertainty is None
+                                else uncertainty[:len(grid)]), out / "msf.png")
     print(f"{title}: {attractor.message}")
     print(f"  largest growth rate {growth.max():.4g}/{model.time_unit} at "
           f"L = {L[np.argmax(growth)].real:.3g}")
@@ -729,10 +757,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = commands.add_parser(
         "msf", help="master stability function of the synchronous state at one parameter point",
         description="Find the attractor of the homogeneous system f(x) + eps H x at the given "
-                    "parameters (a stable cycle by simulation and collocation, else an "
-                    "equilibrium) and evaluate the master stability function on an L grid and at "
-                    "the connectome's eigenvalues; write DIR/msf.json (kind, period, L, "
-                    "growth_rate per ms, unstable_modes) and DIR/msf.png.",
+                    "parameters by simulation (an equilibrium, a cycle refined by collocation, "
+                    "or quasi-periodic or chaotic motion) and evaluate the master stability "
+                    "function on an L grid and at the connectome's eigenvalues (eigenvalues, "
+                    "Floquet exponents, or for the last two the variational equations "
+                    "integrated along the trajectory, with their uncertainty); write "
+                    "DIR/msf.json (kind, period, L, growth_rate per time unit, uncertainty, "
+                    "unstable_modes) and DIR/msf.png.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     sub.add_argument("model", metavar="MODEL", help="built-in name or model file")
     sub.add_argument("--eps", type=float, required=True, help="global coupling strength")
@@ -750,6 +781,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="tvb66/68/76/96/192 or a file; regions without input are dropped")
     sub.add_argument("--ntst", type=int, default=50, help="collocation mesh intervals (cycles)")
     sub.add_argument("--ncol", type=int, default=4, help="collocation points per interval")
+    sub.add_argument("--duration", type=float, default=4000.0, metavar="T",
+                     help="quasi-periodic or chaotic states: length of the variational "
+                          "integration (model time units)")
+    sub.add_argument("--transient", type=float, default=1000.0, metavar="T",
+                     help="quasi-periodic or chaotic states: time integrated before measuring")
     sub.add_argument("--out", default="bifurc-out", metavar="DIR", help="output folder")
     sub.set_defaults(run=command_msf)
 

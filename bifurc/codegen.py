@@ -47,7 +47,7 @@ from .model import Model, ParameterSet
 #: Bump when the rendered code changes meaning (invalidates every cache entry).
 CODEGEN_VERSION = "4"
 #: Kernel templates appended to every generated module, in this order.
-KERNEL_TEMPLATES = ("network.py", "integrators.py", "collocation.py")
+KERNEL_TEMPLATES = ("network.py", "integrators.py", "collocation.py", "variational.py")
 
 _DECORATOR = "@nb.njit(cache=True, nogil=True, error_model=\"numpy\")"
 

@@ -19,12 +19,14 @@ the same accurate multipliers as the cycle continuation. The trivial exponent
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from .codegen import compile_model, parameter_vector
 from .continuation.transverse import ModeShift, mode_eigenvalues, mode_multipliers, shifted_blocks
-from .errors import ParameterError
+from .errors import DivergenceError, ParameterError
+from .integrate.runner import initial_states
 from .model import Model
 from .model_files import load_model
 
@@ -364,3 +366,104 @@ def growth_with_transverse_rows(node, growth, located, L_values, *, homogeneous=
         expanded[rows] = msf_along_branch(node, located, L_values, homogeneous=homogeneous,
                                           rows=rows)
     return expanded
+
+
+@dataclass
+class TransverseExponents:
+    """Largest Lyapunov exponent of d xi/dt = [Df(x(t)) + eps L H] xi along a
+    synchronous trajectory x(t), for each L (variational integration).
+
+    L : (m,) complex, the modes
+    exponents : (m,) per time unit, the mean over the blocks of the run
+    uncertainty : (m,) the standard error of that mean (block spread / sqrt(blocks))
+        combined with half the drift between the two halves of the run
+    blocks : (n_blocks, m) the exponent measured over each block
+    state : where the trajectory ended (to continue the run)
+    settings : duration, transient, dt, rescale_every, n_blocks, seed
+    """
+
+    L: np.ndarray
+    exponents: np.ndarray
+    uncertainty: np.ndarray
+    blocks: np.ndarray
+    state: np.ndarray
+    settings: dict
+
+    def to_json(self) -> dict:
+        return {"L": self.L.real.tolist(), "L_imag": self.L.imag.tolist(),
+                "exponents": self.exponents.tolist(), "uncertainty": self.uncertainty.tolist(),
+                "blocks": self.blocks.tolist(), "state": self.state.tolist(),
+                "settings": dict(self.settings)}
+
+
+def transverse_exponents(node, parameters, L_values, *, state=None, duration: float = 4000.0,
+                         transient: float = 1000.0, dt: float = 0.01, rescale_every: int = 10,
+                         n_blocks: int = 10, homogeneous=None,
+                         seed: int = 0) -> TransverseExponents:
+    """The master stability function of whatever the homogeneous system does
+    from ``state`` (an equilibrium, a cycle, quasi-periodic or chaotic motion):
+    for each L the largest exponent of d xi/dt = [Df(x(t)) + eps L H] xi,
+    integrated with x(t) by RK4 (kernels/variational.py: the Jacobian once per
+    stage for all modes; complex L as two real vectors), rescaled every
+    ``rescale_every`` steps (Benettin et al. 1980). After ``transient`` the
+    run is cut into ``n_blocks`` blocks; the exponent is the mean of the block
+    values, its uncertainty their standard error combined with half the
+    difference between the two halves of the run. For L = 1 the exponent
+    includes the direction along the trajectory: the largest Lyapunov exponent
+    of the synchronous motion (0 on a cycle, > 0 on chaos). On a cycle the
+    values converge to the Floquet exponents of ``cycle_msf``, on an
+    equilibrium to the ``dispersion_relation``."""
+    node = load_model(node)
+    homogeneous = homogeneous or homogeneous_model(node)
+    for name, value in (("duration", duration), ("dt", dt)):
+        if not (math.isfinite(value) and value > 0):
+            raise ParameterError(f"`{name}` must be positive and finite, got {value}")
+    if not (math.isfinite(transient) and transient >= 0):
+        raise ParameterError(f"`transient` must be >= 0 and finite, got {transient}")
+    if int(rescale_every) < 1 or int(n_blocks) < 2:
+        raise ParameterError(f"need rescale_every >= 1 and n_blocks >= 2, got "
+                             f"{rescale_every}, {n_blocks}")
+    per_block = int(round(duration / dt / n_blocks)) // rescale_every * rescale_every
+    if per_block < rescale_every:
+        raise ParameterError(f"duration {duration:g} is too short for {n_blocks} blocks of "
+                             f"{rescale_every} steps of {dt:g}")
+    L = np.atleast_1d(np.asarray(L_values)).astype(complex)
+    if not np.all(np.isfinite(L)):
+        raise ParameterError("the L values must be finite")
+    _, eps, H = _node_and_coupling(homogeneous, node, parameters)
+    p = parameter_vector(homogeneous, parameters)
+    kernels = compile_model(homogeneous).kernels
+    x = np.array(initial_states(homogeneous, state, 1)[0], dtype=float)
+    shift = eps * (L - 1.0)
+    shift_re, shift_im = np.ascontiguousarray(shift.real), np.ascontiguousarray(shift.imag)
+    xi = np.random.default_rng(seed).standard_normal((len(L), 2, homogeneous.n_states))
+    xi[L.imag == 0, 1] = 0.0  # a real mode stays real
+    xi /= np.linalg.norm(xi.reshape(len(L), -1), axis=1)[:, None, None]
+    H = np.ascontiguousarray(H, dtype=float)
+
+    def run(steps, sums):
+        status, done = kernels.transverse_run(x, p, H, shift_re, shift_im, xi, dt, steps,
+                                              int(rescale_every), sums)
+        if status:
+            raise DivergenceError(f"the synchronous trajectory or a perturbation became "
+                                  f"non-finite after {done} steps of {dt:g}: lower dt (or "
+                                  f"rescale_every) or check that the state stays bounded")
+
+    transient_steps = int(round(transient / dt)) // rescale_every * rescale_every
+    if transient_steps:
+        run(transient_steps, np.zeros(len(L)))
+    blocks = np.empty((int(n_blocks), len(L)))
+    for b in range(int(n_blocks)):
+        sums = np.zeros(len(L))
+        run(per_block, sums)
+        blocks[b] = sums / (per_block * dt)
+    exponents = blocks.mean(axis=0)
+    # the spread over blocks, and the drift between the halves of the run (a
+    # perturbation still turning towards the leading direction biases the start)
+    half = int(n_blocks) // 2
+    drift = np.abs(blocks[half:].mean(axis=0) - blocks[:half].mean(axis=0))
+    uncertainty = np.hypot(blocks.std(axis=0, ddof=1) / math.sqrt(n_blocks), drift / 2)
+    return TransverseExponents(L, exponents, uncertainty, blocks, x.copy(),
+                               {"duration": per_block * dt * n_blocks, "transient": transient,
+                                "dt": dt, "rescale_every": int(rescale_every),
+                                "n_blocks": int(n_blocks), "seed": seed})

@@ -317,14 +317,20 @@ def spacetime(trajectory, state: str, model: Model | None = None, ax=None):
 
 
 def msf_curve(L_grid, growth_grid, title: str, modes=None, growth_modes=None,
-              modes_label: str = "connectome modes", time_unit: str = "ms", ax=None):
+              modes_label: str = "connectome modes", time_unit: str = "ms", ax=None,
+              uncertainty=None):
     """The master stability function: growth rate against L (real grid) as a
-    line, the connectome's modes as dots at Re L, and the zero line."""
+    line (with a band of +- ``uncertainty`` when given: a variational
+    integration), the connectome's modes as dots at Re L, and the zero line."""
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.0))
     ax.plot(L_grid, growth_grid, "k-", lw=1.5, label="MSF")
+    if uncertainty is not None:
+        ax.fill_between(L_grid, np.asarray(growth_grid) - uncertainty,
+                        np.asarray(growth_grid) + uncertainty, color="0.6", alpha=0.4, lw=0,
+                        label="MSF +- its uncertainty (block spread)")
     if modes is not None and len(modes):
         ax.plot(np.real(modes), growth_modes, "o", ms=4, color="tab:red", label=modes_label)
     ax.axhline(0.0, color="0.5", lw=0.8)
