@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import re
 import sys
@@ -399,17 +400,27 @@ def command_msf(args) -> int:
     from .connectome import load_connectome
     from .continuation.attractors import find_attractor
     from .model_files import load_model
-    from .msf import cycle_msf, dispersion_relation, homogeneous_model, transverse_exponents
+    from .msf import (cycle_msf, dispersion_relation, homogeneous_model, irregular_kind,
+                      transverse_exponents)
     from .units import hertz
 
     out = _output_folder(args.out)
     _check_mesh(args)
     model = load_model(args.model)
     homogeneous = homogeneous_model(model)
+    if not (math.isfinite(args.duration) and args.duration > 0):
+        raise BifurcError(f"--duration must be positive, got {args.duration:g}")
+    if not (math.isfinite(args.transient) and args.transient >= 0):
+        raise BifurcError(f"--transient must be >= 0, got {args.transient:g}")
+    if args.plane:
+        return _msf_plane(args, model, homogeneous)
+    if args.eps is None:
+        raise BifurcError("--eps is required (except with --plane over eps)")
     if args.free:
         return _msf_along_branches(args, model, homogeneous)
     if args.at is None:
-        raise BifurcError("give --at PAR=VALUE (one point) or --free PAR --range LO HI (branches)")
+        raise BifurcError("give --at PAR=VALUE (one point), --free PAR --range LO HI (branches) "
+                          "or --plane P1=LO:HI:N P2=LO:HI:N (a map)")
     name, _, value = args.at.partition("=")
     if not name or not value:
         raise BifurcError(f"--at expects PAR=VALUE, got {args.at!r}")
@@ -418,10 +429,6 @@ def command_msf(args) -> int:
     overrides["eps"] = args.eps
     parameters = homogeneous.parameters(**overrides)
     grid = _parse_grid(args.L_grid)
-    if not (math.isfinite(args.duration) and args.duration > 0):
-        raise BifurcError(f"--duration must be positive, got {args.duration:g}")
-    if not (math.isfinite(args.transient) and args.transient >= 0):
-        raise BifurcError(f"--transient must be >= 0, got {args.transient:g}")
     modes = np.array([])
     if args.connectome:
         connectome = load_connectome(args.connectome, remove_isolated=True)
@@ -445,10 +452,7 @@ def command_msf(args) -> int:
                                       transient=args.transient, homogeneous=homogeneous)
         growth, uncertainty = result.exponents[:-1], result.uncertainty[:-1]
         own, own_error = result.exponents[-1], result.uncertainty[-1]
-        # chaotic: a positive exponent beyond its uncertainty and beyond what the
-        # run can resolve (a growth by e^10 over the measured duration)
-        resolvable = 10.0 / result.settings["duration"]
-        kind = "chaotic" if own > max(3 * own_error, resolvable) else "quasiperiodic"
+        kind = irregular_kind(own, own_error, result.settings["duration"])
         method = (f"variational integration over {result.settings['duration']:g} "
                   f"{model.time_unit} in {result.settings['n_blocks']} blocks")
         extra = {"largest_lyapunov_exponent": own, "largest_lyapunov_uncertainty": own_error,
@@ -479,6 +483,70 @@ def command_msf(args) -> int:
     if len(modes):
         print(f"  unstable connectome modes: {len(result['unstable_modes'])} of {len(modes)}")
     print(f"  wrote {out / 'msf.json'}\n  wrote {out / 'msf.png'}")
+    return 0
+
+
+def _msf_plane(args, model, homogeneous) -> int:
+    """bifurc msf --plane P1=LO:HI:N P2=LO:HI:N: the transverse-instability map
+    (bifurc.msf_map) at the connectome's modes (or the --L-grid values)."""
+    import numpy as np
+
+    from . import plot
+    from .connectome import load_connectome
+    from .msf_map import KINDS, transverse_map
+    from .sweep import parse_grid
+
+    out = _output_folder(args.out)
+    grid = parse_grid(args.plane)
+    if len(grid) != 2:
+        raise BifurcError(f"--plane needs two different parameters, got {', '.join(grid)}")
+    overrides = _parse_assignments(args.set)
+    if "eps" not in grid:
+        if args.eps is None:
+            raise BifurcError("--eps is required unless eps is one of the --plane parameters")
+        overrides["eps"] = args.eps
+    if args.connectome:
+        modes = load_connectome(args.connectome, remove_isolated=True).modes()[0]
+        source = f"{args.connectome} ({len(modes)} modes)"
+    else:
+        modes = _parse_grid(args.L_grid)
+        source = f"L grid {args.L_grid}"
+    chosen = tuple(args.modes or ())
+    if any(not 0 <= k < len(modes) for k in chosen):
+        raise BifurcError(f"--modes must be indices in [0, {len(modes)}) of the modes")
+    workers = args.workers or 2
+    if workers < 1:
+        raise BifurcError(f"--workers must be >= 1, got {workers}")
+    curves = []
+    if args.curves:  # e.g. TI-C boundaries from `bifurc twopar`, drawn over the map
+        from .continuation import load_branches
+        try:
+            curves = [b for b in load_branches(args.curves) if tuple(b.free) == tuple(grid)]
+        except FileNotFoundError as error:
+            raise BifurcError(f"--curves: {error}") from None
+    with _dask_executor(args.scheduler) as executor:
+        result = transverse_map(model, grid, modes, parameters=overrides, chosen=chosen, out=out,
+                                workers=workers, executor=executor, ntst=args.ntst,
+                                ncol=args.ncol, duration=args.duration,
+                                transient=args.transient, progress=not args.quiet)
+    fixed = ", ".join(f"{k} = {v:g}" for k, v in overrides.items())
+    title = (f"{model.name}: transverse instability of the synchronous state, {source}"
+             + (f"; {fixed}" if fixed else ""))
+    figure = plot.transverse_map(result, title, model.time_unit, curves=curves)
+    files = [out / "transverse_map.json", out / "transverse_map.npz",
+             _save_figure(figure, out / "transverse_map.png")]
+    done = result.kind >= 0
+    counts = ", ".join(f"{kind} {int(np.sum(result.kind == k))}" for k, kind in enumerate(KINDS)
+                       if np.any(result.kind == k))
+    print(f"{model.name}: {int(done.sum())} of {result.kind.size} points ({counts}); "
+          f"{int(np.sum(result.unstable_modes > 0))} with unstable modes; "
+          f"{int(np.sum(result.simulated))} needed a simulation, the others were continued")
+    for path in files:
+        print(f"  wrote {path}")
+    if result.status == "interrupted":
+        print(f"interrupted: the finished rows are saved in {out / 'transverse_map.jsonl'}; "
+              f"rerun the same command to compute the rest", file=sys.stderr)
+        return 130
     return 0
 
 
@@ -575,6 +643,29 @@ def command_study(args) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _dask_executor(scheduler):
+    """The executor of a Dask cluster at ``scheduler`` (--scheduler ADDRESS), or
+    None (local processes); the client closes afterwards."""
+    if not scheduler:
+        yield None
+        return
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise BifurcError("--scheduler needs dask.distributed: "
+                          "pip install 'bifurc[dask]'") from None
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError) as error:
+        raise BifurcError(f"cannot connect to the Dask scheduler at {scheduler}: "
+                          f"{error}") from None
+    try:
+        yield client.get_executor()
+    finally:
+        client.close()
+
+
 def command_sweep(args) -> int:
     import matplotlib
     matplotlib.use("Agg")
@@ -590,27 +681,11 @@ def command_sweep(args) -> int:
     options = SweepOptions(duration=args.duration, dt=args.dt, discard=args.discard,
                            state=args.state, second_state=second_state or None,
                            chaos_threshold=args.chaos_threshold, max_duration=args.max_duration)
-    client = executor = None
-    if args.scheduler:
-        try:
-            from dask.distributed import Client
-        except ImportError:
-            raise BifurcError("--scheduler needs dask.distributed: "
-                              "pip install 'bifurc[dask]'") from None
-        try:
-            client = Client(args.scheduler, timeout="20s")
-        except (OSError, TimeoutError) as error:
-            raise BifurcError(f"cannot connect to the Dask scheduler at {args.scheduler}: "
-                              f"{error}") from None
-        executor = client.get_executor()
-    try:
+    with _dask_executor(args.scheduler) as executor:
         result = sweep(model, parse_grid(args.grid), args.measure,
                        parameters=_parse_assignments(args.set), options=options,
                        executor=executor, workers=args.workers, out=out,
                        progress=not args.quiet)
-    finally:
-        if client is not None:
-            client.close()
     files = [out / "sweep.csv", out / "sweep.json"]
     path = save_map(result, out, model)
     if path is not None:
@@ -766,7 +841,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "unstable_modes) and DIR/msf.png.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     sub.add_argument("model", metavar="MODEL", help="built-in name or model file")
-    sub.add_argument("--eps", type=float, required=True, help="global coupling strength")
+    sub.add_argument("--eps", type=float, help="global coupling strength (required unless "
+                                                  "--plane varies eps)")
     sub.add_argument("--at", metavar="PAR=VALUE", help="the parameter point (one-point form)")
     sub.add_argument("--free", metavar="PAR",
                      help="branch form: continue the homogeneous system's equilibria and the "
@@ -786,6 +862,21 @@ def build_parser() -> argparse.ArgumentParser:
                           "integration (model time units)")
     sub.add_argument("--transient", type=float, default=1000.0, metavar="T",
                      help="quasi-periodic or chaotic states: time integrated before measuring")
+    sub.add_argument("--plane", nargs=2, metavar="PAR=LO:HI:N",
+                     help="map form: the transverse-instability map over two parameters of "
+                          "the homogeneous system (eps may be one) at the connectome's modes, "
+                          "or at the --L-grid values without --connectome "
+                          "(DIR/transverse_map.json, .npz, .png; resumable)")
+    sub.add_argument("--curves", metavar="DIR",
+                     help="map form: draw the two-parameter curves of DIR/branches.json in "
+                          "the same plane (e.g. TI-C boundaries from `bifurc twopar`)")
+    sub.add_argument("--modes", nargs="+", type=int, metavar="K",
+                     help="map form: also keep the growth of these modes (indices)")
+    sub.add_argument("--workers", type=int, default=None,
+                     help="map form: local worker processes (default 2)")
+    sub.add_argument("--scheduler", metavar="ADDRESS",
+                     help="map form: run on a Dask cluster, e.g. tcp://host:8786")
+    sub.add_argument("--quiet", action="store_true", help="no progress bar")
     sub.add_argument("--out", default="bifurc-out", metavar="DIR", help="output folder")
     sub.set_defaults(run=command_msf)
 

@@ -467,3 +467,11 @@ def transverse_exponents(node, parameters, L_values, *, state=None, duration: fl
                                {"duration": per_block * dt * n_blocks, "transient": transient,
                                 "dt": dt, "rescale_every": int(rescale_every),
                                 "n_blocks": int(n_blocks), "seed": seed})
+
+
+def irregular_kind(exponent: float, uncertainty: float, duration: float) -> str:
+    """"chaotic" or "quasiperiodic" for a synchronous motion that never returns,
+    from its own largest Lyapunov exponent (the mode L = 1 of
+    ``transverse_exponents``): chaotic when it exceeds three uncertainties and
+    what a run of ``duration`` can resolve (growth by e^10, i.e. 10/duration)."""
+    return "chaotic" if exponent > max(3 * uncertainty, 10.0 / duration) else "quasiperiodic"

@@ -293,6 +293,59 @@ def msf_map(branch, L_values, growth, modes=None, ax=None):
     return ax.figure
 
 
+def transverse_map(result, title: str = "", time_unit: str = "ms", curves=()):
+    """A transverse-instability map (bifurc.msf_map.TransverseMap) in two
+    panels: the largest growth rate over the modes (diverging colours centred
+    on 0, with the zero contour: the synchrony boundary) and the number of
+    unstable modes; markers for the points whose synchronous state is not an
+    equilibrium or a cycle; ``curves`` (two-parameter Branches in the same
+    plane, e.g. TI-C or H-C) drawn on both panels."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import TwoSlopeNorm
+
+    names = list(result.grid)
+    x, y = (np.asarray(result.grid[n]) for n in names)
+    figure, axes = plt.subplots(1, 2, figsize=(11.0, 4.4), sharey=True)
+    growth = result.growth_max
+    finite = growth[np.isfinite(growth)]
+    scale = max(float(np.percentile(np.abs(finite), 99)) if finite.size else 1.0, 1e-12)
+    image = axes[0].pcolormesh(x, y, np.clip(growth, -scale, scale), cmap="RdBu_r",
+                               shading="auto", norm=TwoSlopeNorm(0.0, -scale, scale))
+    figure.colorbar(image, ax=axes[0], extend="both",
+                    label=f"largest transverse growth rate (1/{time_unit})")
+    if len(x) > 1 and len(y) > 1 and np.nanmin(growth) < 0 < np.nanmax(growth):
+        axes[0].contour(x, y, np.nan_to_num(growth, nan=0.0), levels=[0.0], colors="k",
+                        linewidths=1.0)
+        axes[0].plot([], [], "k-", lw=1.0, label="growth rate 0 (synchrony boundary)")
+    counts = np.where(result.unstable_modes >= 0, result.unstable_modes, np.nan)
+    image = axes[1].pcolormesh(x, y, counts, cmap="viridis", shading="auto")
+    figure.colorbar(image, ax=axes[1], label=f"unstable modes (of {len(result.L)})")
+    markers = {"quasiperiodic": ("+", "quasi-periodic synchronous state"),
+               "chaotic": ("x", "chaotic synchronous state"),
+               "diverged": ("s", "diverged (no synchronous state)")}
+    kinds = ("equilibrium", "cycle", "quasiperiodic", "chaotic", "diverged")
+    X, Y = np.meshgrid(x, y)
+    for ax in axes:
+        for kind, (marker, label) in markers.items():
+            mask = result.kind == kinds.index(kind)
+            if mask.any():
+                ax.plot(X[mask], Y[mask], marker, color="k", ms=4, ls="none", label=label)
+        if curves:
+            two_parameter(curves, ax=ax)
+        ax.set_xlabel(names[0])
+        ax.set_xlim(x.min(), x.max())
+        ax.set_ylim(y.min(), y.max())
+    axes[0].set_ylabel(names[1])
+    for ax in axes:
+        handles, labels = ax.get_legend_handles_labels()
+        if handles:
+            ax.legend(fontsize="x-small", loc="upper right")
+    if title:
+        figure.suptitle(title, fontsize="medium")
+    figure.tight_layout()
+    return figure
+
+
 def spacetime(trajectory, state: str, model: Model | None = None, ax=None):
     """A network run as an image: region (rows) against time, the colour scale
     covering the 1st-99th percentiles of the second half (so the start

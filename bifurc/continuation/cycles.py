@@ -378,6 +378,26 @@ def refine_cycle(model, base, time, series, period, *, ntst: int = 50, ncol: int
     return orbit, closure
 
 
+def correct_cycle(model, orbit: PeriodicOrbit, parameters) -> PeriodicOrbit:
+    """The cycle at ``parameters`` by Newton on the collocation system (period
+    free) from a nearby ``orbit`` on its mesh, e.g. the neighbour's on a grid
+    (natural-parameter continuation). ParameterError when Newton fails or
+    lands on a constant orbit (an equilibrium)."""
+    model = load_model(model)
+    compiled = compile_model(model)
+    base = parameter_vector(model, parameters)
+    disc = orbit.discretisation()
+    x = np.asarray(orbit.profile, float)[:-1].ravel()
+    problem = CycleProblem(compiled, base, 0, disc, x, adapt_mesh=False)
+    u = _newton_on_orbit(problem, np.concatenate([x, [orbit.period, base[0]]]),
+                         f"the orbit of period {orbit.period:.6g}")
+    profile = disc.points(u[:disc.size])
+    if np.max(np.ptp(profile, axis=0) / (1.0 + np.abs(profile).max(axis=0))) < 1e-8:
+        raise ParameterError("Newton converged to a constant orbit (an equilibrium)")
+    return PeriodicOrbit(model.name, dict(zip(model.parameter_names, base.tolist())), disc.mesh,
+                         orbit.ncol, profile, float(u[-2]), problem.multipliers(u))
+
+
 def _doubled_start(model, point, compiled, free_index):
     """The orbit of a PD point traversed twice, and the direction of the
     period-doubled family: the eigenfunction xi of the multiplier -1 (xi(1) =

@@ -42,51 +42,68 @@ def run_tasks(tasks, executor, workers, rows, columns, out, progress, desc, tota
     """Evaluate ``tasks``, appending each finished row to ``rows`` and the CSV."""
     stream = open(out / DATA_FILE, "a", newline="") if out is not None else None
     writer = csv.writer(stream, lineterminator="\n") if stream is not None else None
-    bar = tqdm(total=total, initial=len(rows), unit="point", desc=desc, disable=not progress)
 
     def keep(row):
         rows.append(row)
         if writer is not None:
             writer.writerow([format_value(row[c]) for c in columns])
             stream.flush()
+
+    try:
+        return map_tasks(classify.evaluate_point, tasks, executor, workers, keep,
+                         progress=progress, desc=desc, total=total, initial=len(rows))
+    finally:
+        if stream is not None:
+            stream.close()
+
+
+def map_tasks(evaluate, tasks, executor, workers, keep, *, progress: bool, desc: str,
+              total: int, initial: int = 0) -> str:
+    """Call ``keep(evaluate(task))`` for every task, in this process
+    (``executor`` None and one worker), in local worker processes, or on any
+    concurrent.futures ``executor`` (Dask's client); ``evaluate`` must be a
+    module-level function (it is pickled). The first task runs here (it
+    compiles the kernels the others load from numba's disk cache). Ctrl-C
+    keeps the results of the tasks already running: returns "completed" or
+    "interrupted"."""
+    bar = tqdm(total=total, initial=initial, unit="task", desc=desc, disable=not progress)
+
+    def kept(result):
+        keep(result)
         bar.update(1)
 
     own = None
-    futures = []
+    futures, done = [], set()
     try:
         if executor is None and workers == 1:
             for task in tasks:
-                keep(classify.evaluate_point(task))
+                kept(evaluate(task))
             return "completed"
         if tasks:
-            # the first point runs here: it compiles the kernels every point uses
-            # and numba caches them on disk, so workers load machine code instead
-            # of each compiling the same model
-            keep(classify.evaluate_point(tasks[0]))
+            kept(evaluate(tasks[0]))
             tasks = tasks[1:]
         if executor is None and tasks:
             own = executor = cf.ProcessPoolExecutor(
                 max_workers=min(workers, len(tasks)), initializer=_ignore_interrupts,
                 mp_context=_process_context())
-        futures = [executor.submit(classify.evaluate_point, task) for task in tasks]
+        futures = [executor.submit(evaluate, task) for task in tasks]
         for future in cf.as_completed(futures):
-            keep(future.result())
+            kept(future.result())
+            done.add(future)
         return "completed"
     except cf.process.BrokenProcessPool as error:
         raise BifurcError(
-            f"a sweep worker process died ({error}). Scripts that run sweeps in worker "
+            f"a worker process died ({error}). Scripts that run sweeps or maps in worker "
             f"processes must guard their entry point with `if __name__ == '__main__':` "
             f"(and cannot be read from stdin); `workers=1` runs in this process") from None
     except KeyboardInterrupt:
         for future in futures:
             future.cancel()
-        running = [f for f in futures if not f.cancelled()]
-        try:  # points already running finish quickly: keep them too
+        running = [f for f in futures if not f.cancelled() and f not in done]
+        try:  # tasks already running finish quickly: keep them too
             for future in cf.as_completed(running):
                 if future.exception() is None and not future.cancelled():
-                    row = future.result()
-                    if row["point"] not in {r["point"] for r in rows}:
-                        keep(row)
+                    kept(future.result())
         except (KeyboardInterrupt, cf.CancelledError):
             pass
         return "interrupted"
@@ -96,5 +113,3 @@ def run_tasks(tasks, executor, workers, rows, columns, out, progress, desc, tota
         if own is not None:
             own.shutdown(wait=True, cancel_futures=True)
         bar.close()
-        if stream is not None:
-            stream.close()

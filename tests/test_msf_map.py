@@ -1,0 +1,126 @@
+"""Transverse-instability maps (bifurc.msf_map): the continuation walk along
+each row against point-by-point computations that start every point from a
+simulation, the cycles' growth rates against the variational integration (an
+independent method), resuming after an interruption, hostile input and the
+CLI."""
+
+import json
+
+import numpy as np
+import pytest
+
+import bifurc as bf
+from bifurc.continuation.attractors import find_attractor
+from bifurc.errors import BifurcError, ParameterError
+from bifurc.msf import (cycle_msf, dispersion_relation, homogeneous_model,
+                        transverse_exponents)
+from bifurc import msf_map
+from bifurc.msf_map import KINDS, TransverseMap, transverse_map
+
+GRID = {"eta_e": np.linspace(8.0, 10.0, 5), "eps": np.array([1.5, 2.5])}
+L = np.array([1.0, 0.6, 0.0, -0.8, 0.2 + 0.5j])
+
+
+@pytest.fixture(scope="module")
+def computed(tmp_path_factory):
+    out = tmp_path_factory.mktemp("map")
+    return out, transverse_map("ei", GRID, L, chosen=(3,), out=out, workers=1)
+
+
+def test_walk_agrees_with_point_by_point_simulation(computed):
+    """Every point again, from its own simulation (no neighbour): same kind,
+    same growth rates (the continued states are the simulated ones)."""
+    _, result = computed
+    ei = bf.load_model("ei")
+    hom = homogeneous_model(ei)
+    assert set(np.unique(result.kind)) == {KINDS.index("equilibrium"), KINDS.index("cycle")}
+    assert (~result.simulated).sum() >= 5  # most points were continued, not simulated
+    for j, eps in enumerate(GRID["eps"]):
+        for i, eta in enumerate(GRID["eta_e"]):
+            p = hom.parameters(eps=eps, eta_e=eta)
+            attractor = find_attractor(hom, p)
+            assert KINDS[result.kind[j, i]] == attractor.kind, (eta, eps)
+            if attractor.kind == "cycle":
+                growth, _ = cycle_msf(ei, attractor.orbit, L)
+            else:
+                growth, _ = dispersion_relation(ei, p, attractor.state, L)
+            assert result.growth_max[j, i] == pytest.approx(growth.max(), abs=1e-7)
+            assert result.chosen_growth[j, i, 0] == pytest.approx(growth[3], abs=1e-7)
+            assert result.unstable_modes[j, i] == np.sum(growth > result.uncertainty[j, i])
+
+
+def test_cycle_points_against_the_variational_integration(computed):
+    _, result = computed
+    ei = bf.load_model("ei")
+    hom = homogeneous_model(ei)
+    j, i = np.argwhere(result.kind == KINDS.index("cycle"))[0]
+    p = hom.parameters(eps=GRID["eps"][j], eta_e=GRID["eta_e"][i])
+    attractor = find_attractor(hom, p)
+    variational = transverse_exponents(ei, p, L[3:4], state=attractor.state)
+    assert abs(variational.exponents[0] - result.chosen_growth[j, i, 0]) <= \
+        3 * variational.uncertainty[0] + 1e-4
+
+
+def test_saved_and_loaded_exactly(computed):
+    out, result = computed
+    loaded = TransverseMap.load(out)
+    for key in ("kind", "growth_max", "unstable_modes", "chosen_growth", "uncertainty",
+                "simulated"):
+        np.testing.assert_array_equal(getattr(loaded, key), getattr(result, key))
+    np.testing.assert_array_equal(loaded.L, L)
+    assert loaded.grid.keys() == GRID.keys() and loaded.status == "completed"
+
+
+def test_resume_computes_only_the_missing_rows(computed, tmp_path, monkeypatch):
+    out, result = computed
+    lines = (out / "transverse_map.jsonl").read_text().splitlines()
+    assert len(lines) == 1 + len(GRID["eps"])
+    # the first row kept, the second torn by an interruption mid-write
+    (tmp_path / "transverse_map.jsonl").write_text("\n".join(lines[:2]) + "\n"
+                                                   + lines[2][:40])
+    calls = []
+    original = msf_map.evaluate_row
+    monkeypatch.setattr(msf_map, "evaluate_row", lambda task: calls.append(task["row"])
+                        or original(task))
+    resumed = transverse_map("ei", GRID, L, chosen=(3,), out=tmp_path, workers=1)
+    assert calls == [1]
+    np.testing.assert_array_equal(resumed.growth_max, result.growth_max)
+    with pytest.raises(BifurcError, match="other settings"):
+        transverse_map("ei", GRID, L[:2], out=tmp_path, workers=1)
+
+
+def test_processes_give_the_serial_map(computed):
+    _, result = computed
+    parallel = transverse_map("ei", GRID, L, chosen=(3,), workers=2)
+    np.testing.assert_array_equal(parallel.kind, result.kind)
+    np.testing.assert_allclose(parallel.growth_max, result.growth_max, rtol=0, atol=1e-12)
+
+
+def test_bad_input_before_any_computation():
+    with pytest.raises(ParameterError, match="not a parameter"):
+        transverse_map("ei", {"eta_e": [1.0], "nope": [1.0]}, L)
+    with pytest.raises(ParameterError):
+        transverse_map("ei", {"eta_e": [1.0], "tau_e": [-1.0, 1.0]}, L)  # tau_e in (0, inf)
+    with pytest.raises(ParameterError, match="two parameter"):
+        transverse_map("ei", {"eta_e": [1.0]}, L)
+    with pytest.raises(ParameterError, match="chosen"):
+        transverse_map("ei", GRID, L, chosen=(9,))
+    with pytest.raises(ParameterError, match="modes"):
+        transverse_map("ei", GRID, [np.nan])
+
+
+def test_cli_plane(tmp_path, capsys):
+    from bifurc.cli import main
+
+    out = tmp_path / "out"
+    assert main(["msf", "ei", "--plane", "eta_e=8:10:3", "eps=1.5:2.5:2", "--L-grid=-1:1:5",
+                 "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    meta = json.loads((out / "transverse_map.json").read_text())
+    assert meta["schema"] == "bifurc.transverse-map/1" and len(meta["L"]) == 5
+    assert (out / "transverse_map.png").stat().st_size > 0
+    assert "needed a simulation" in capsys.readouterr().out
+    assert main(["msf", "ei", "--plane", "eta_e=8:10:3", "J_ee=1:2:2", "--out",
+                 str(tmp_path / "x")]) == 2
+    assert "--eps is required" in capsys.readouterr().err
+    assert main(["msf", "ei", "--plane", "eta_e=8:10:3", "eta_e=1:2:2", "--out",
+                 str(tmp_path / "y")]) == 2
