@@ -416,6 +416,8 @@ def command_msf(args) -> int:
         return _msf_plane(args, model, homogeneous)
     if args.eps is None:
         raise BifurcError("--eps is required (except with --plane over eps)")
+    if args.scan:
+        return _lyapunov_scan(args, model)
     if args.free:
         return _msf_along_branches(args, model, homogeneous)
     if args.at is None:
@@ -547,6 +549,38 @@ def _msf_plane(args, model, homogeneous) -> int:
         print(f"interrupted: the finished rows are saved in {out / 'transverse_map.jsonl'}; "
               f"rerun the same command to compute the rest", file=sys.stderr)
         return 130
+    return 0
+
+
+def _lyapunov_scan(args, model) -> int:
+    """bifurc msf --scan PAR=LO:HI:N --connectome NAME: the network's Lyapunov
+    spectra along a line next to the MSF's prediction (bifurc.network_scan)."""
+    from . import plot
+    from .network_scan import lyapunov_scan
+    from .sweep import parse_grid
+
+    out = _output_folder(args.out)
+    if not args.connectome:
+        raise BifurcError("--scan needs --connectome (the network to simulate)")
+    ((parameter, values),) = parse_grid([args.scan]).items()
+    workers = args.workers or 2
+    if workers < 1:
+        raise BifurcError(f"--workers must be >= 1, got {workers}")
+    with _dask_executor(args.scheduler) as executor:
+        scan = lyapunov_scan(model, args.connectome, args.eps, parameter, values,
+                             parameters=_parse_assignments(args.set),
+                             n_exponents=args.exponents, duration=args.duration,
+                             transient=args.transient, workers=workers, executor=executor,
+                             progress=not args.quiet)
+    files = [write_json(out / "lyapunov_scan.json", scan.to_json()),
+             _save_figure(plot.lyapunov_scan(scan, time_unit=model.time_unit),
+                          out / "lyapunov_scan.png")]
+    for value, exponent, predicted, away in zip(scan.values, scan.exponents[:, 0],
+                                                scan.predicted, scan.desynchronised):
+        note = "  (left the synchronous state)" if away else ""
+        print(f"  {parameter} = {value:.6g}: network {exponent:.4g}, MSF {predicted:.4g}{note}")
+    for path in files:
+        print(f"  wrote {path}")
     return 0
 
 
@@ -867,6 +901,12 @@ def build_parser() -> argparse.ArgumentParser:
                           "the homogeneous system (eps may be one) at the connectome's modes, "
                           "or at the --L-grid values without --connectome "
                           "(DIR/transverse_map.json, .npz, .png; resumable)")
+    sub.add_argument("--scan", metavar="PAR=LO:HI:N",
+                     help="scan form: the network's largest Lyapunov exponents along PAR "
+                          "(simulated on --connectome) next to the MSF's prediction "
+                          "(DIR/lyapunov_scan.json, .png)")
+    sub.add_argument("--exponents", type=int, default=3,
+                     help="scan form: how many network exponents")
     sub.add_argument("--curves", metavar="DIR",
                      help="map form: draw the two-parameter curves of DIR/branches.json in "
                           "the same plane (e.g. TI-C boundaries from `bifurc twopar`)")

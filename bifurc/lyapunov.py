@@ -23,11 +23,13 @@ from .network import kernel_parts
 @dataclass
 class LyapunovSpectrum:
     """exponents (per time unit) and their running estimates at the checkpoints
-    (``history``: (n_checkpoints, k), at ``times``) to judge convergence."""
+    (``history``: (n_checkpoints, k), at ``times``) to judge convergence;
+    ``state``: where the trajectory ended ((n_nodes, n))."""
 
     exponents: np.ndarray
     times: np.ndarray
     history: np.ndarray
+    state: np.ndarray | None = None
 
     @property
     def convergence(self) -> np.ndarray:
@@ -90,4 +92,4 @@ def lyapunov_spectrum(problem, parameters=None, n_exponents: int = 1, *, duratio
         times.append(elapsed)
         history.append(sums / elapsed)
     history = np.array(history)
-    return LyapunovSpectrum(history[-1].copy(), np.array(times), history)
+    return LyapunovSpectrum(history[-1].copy(), np.array(times), history, X.copy())

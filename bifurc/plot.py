@@ -346,6 +346,35 @@ def transverse_map(result, title: str = "", time_unit: str = "ms", curves=()):
     return figure
 
 
+def lyapunov_scan(scan, title: str = "", time_unit: str = "ms", ax=None):
+    """The network's largest Lyapunov exponents along a parameter line
+    (bifurc.network_scan.LyapunovScan) next to the MSF's prediction (the
+    largest exponent over the modes, with its uncertainty); values where the
+    network left the synchronous state are marked."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.8, 4.2))
+    x = scan.values
+    for k in range(scan.exponents.shape[1]):
+        ax.plot(x, scan.exponents[:, k], "o-", ms=3, lw=1.0, color=plt.cm.viridis(k / max(
+            1, scan.exponents.shape[1] - 1)), label=f"network exponent {k + 1}")
+    ax.errorbar(x, scan.predicted, yerr=scan.predicted_uncertainty, fmt="k--", lw=1.0,
+                capsize=2, label="MSF: largest over the modes (+- uncertainty)")
+    away = scan.desynchronised
+    if away.any():
+        ax.plot(x[away], scan.exponents[away, 0], "s", mfc="none", mec="tab:red", ms=9,
+                label="network left the synchronous state")
+    ax.axhline(0.0, color="0.5", lw=0.8)
+    ax.set_xlabel(scan.parameter)
+    ax.set_ylabel(f"Lyapunov exponent (1/{time_unit})")
+    ax.set_title(title or f"{scan.model}: {scan.n_nodes} nodes, eps = {scan.eps:g}",
+                 fontsize="medium")
+    ax.legend(fontsize="x-small")
+    ax.figure.tight_layout()
+    return ax.figure
+
+
 def spacetime(trajectory, state: str, model: Model | None = None, ax=None):
     """A network run as an image: region (rows) against time, the colour scale
     covering the 1st-99th percentiles of the second half (so the start
