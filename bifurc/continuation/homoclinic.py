@@ -570,6 +570,40 @@ def _start_at_bogdanov_takens(model, compiled, point, indices, epsilon, period, 
             predicted.direction, predicted.period)
 
 
+def correct_start(problem, u0, across, options, message: str):
+    """u0 corrected onto the defining system by full Newton (the curve's
+    chord iterations come afterwards), the parameters' correction orthogonal
+    to ``across`` (two components: (0, 1) keeps p2 fixed). ParameterError
+    ``message`` (its ``{failure}`` filled in) when Newton fails."""
+    fix = np.zeros(len(u0))
+    fix[list(problem.parameter_slots)] = across
+    problem.reuse_factorization = False
+    try:
+        u0, _ = correct(problem, u0, fix, replace(options, max_newton_iterations=30))
+    except (NewtonFailure, np.linalg.LinAlgError, FloatingPointError) as failure:
+        raise ParameterError(message.format(failure=failure)) from None
+    finally:
+        del problem.reuse_factorization
+    return u0
+
+
+def trace_homoclinic(model, kind, problem, u0, free, bounds, base, options, progress):
+    """Trace a HOM-C or SNIC-C problem from u0 into a Branch of ``kind``:
+    ``states`` the equilibrium, ``extra`` period, max, min, mesh, profile and
+    distance (of the ends from the equilibrium)."""
+    curve = trace_cycle_curve(problem, u0, bounds, options, f"{kind} {model.name}", progress)
+    data = curve.point_data
+    values = np.array([u[-2:] for u in curve.points])
+    extra = {key: np.array([d[key] for d in data])
+             for key in ("period", "max", "min", "mesh", "profile", "distance")}
+    return make_branch(model, kind, free, curve, base, values=values,
+                       states=np.array([d["saddle"] for d in data]),
+                       eigenvalues=np.array([d["eigenvalues"] for d in data]),
+                       stable=np.zeros(len(values), dtype=bool),
+                       options=options_record(options, bounds=bounds, ncol=problem.mesh.ncol),
+                       extra=extra, domain_states=extra["profile"])
+
+
 def continue_homoclinic(model, start, free, bounds, *, options: ContinuationOptions | None = None,
                         adapt_mesh: bool = True, progress: bool = False,
                         epsilon: float | None = None, period: float | None = None,
@@ -636,15 +670,9 @@ def continue_homoclinic(model, start, free, bounds, *, options: ContinuationOpti
         raise ParameterError(f"{error}; {hint}") from None
     u0 = np.concatenate([x, saddle, base[list(indices)]])
     options = options or ContinuationOptions(step_size=0.01, max_step_size=0.2, max_points=200)
-    fix = np.zeros(len(u0))
-    fix[list(problem.parameter_slots)] = across
-    problem.reuse_factorization = False  # full Newton from the start, chords afterwards
-    try:
-        u0, _ = correct(problem, u0, fix, replace(options, max_newton_iterations=30))
-    except (NewtonFailure, np.linalg.LinAlgError, FloatingPointError) as failure:
-        raise ParameterError(f"no homoclinic orbit near the start: Newton on the HOM-C "
-                             f"system did not converge ({failure}); {hint}") from None
-    del problem.reuse_factorization
+    u0 = correct_start(problem, u0, across, options,
+                       f"no homoclinic orbit near the start: Newton on the HOM-C system did "
+                       f"not converge ({{failure}}); {hint}")
     if problem.truncation_gap(u0) > TRUNCATION_LIMIT:
         raise ParameterError(f"the orbit found at the start is not homoclinic: its ends are "
                              f"{problem.truncation_gap(u0):.1e} of its extent away from the "
@@ -655,17 +683,7 @@ def continue_homoclinic(model, start, free, bounds, *, options: ContinuationOpti
                                     period, u0[problem.x_slots], saddle, adapt_mesh=adapt_mesh,
                                     free_period=True)
         u0 = np.concatenate([u0[problem.x_slots], saddle, [period], u0[-2:]])
-    curve = trace_cycle_curve(problem, u0, bounds, options, f"HOM-C {model.name}", progress)
-    data = curve.point_data
-    values = np.array([u[-2:] for u in curve.points])
-    eigenvalues = np.array([d["eigenvalues"] for d in data])
-    extra = {key: np.array([d[key] for d in data])
-             for key in ("period", "max", "min", "mesh", "profile", "distance")}
-    return make_branch(model, "HOM-C", free, curve, base, values=values,
-                       states=np.array([d["saddle"] for d in data]), eigenvalues=eigenvalues,
-                       stable=np.zeros(len(values), dtype=bool),
-                       options=options_record(options, bounds=bounds, ncol=int(ncol)),
-                       extra=extra, domain_states=extra["profile"])
+    return trace_homoclinic(model, "HOM-C", problem, u0, free, bounds, base, options, progress)
 
 
 def homoclinic_point(branch, index) -> SpecialPoint:
@@ -738,7 +756,7 @@ def homoclinic_guess(model, parameters, time, states, *, ntst: int = 40,
 
 
 __all__ = ["OpenMesh", "HomoclinicProblem", "continue_homoclinic", "homoclinic_point",
-           "homoclinic_guess",
+           "homoclinic_guess", "correct_start", "trace_homoclinic",
            "invariant_basis", "normalised", "cut_orbit", "orbit_of"]
 
 

@@ -34,20 +34,17 @@ a second eigenvalue reaches the imaginary axis (a BT point or a fold-Hopf).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from ..codegen import compile_model, parameter_vector
 from ..errors import ParameterError
 from ..model_files import load_model
-from .build import make_branch, options_record, two_parameter_bounds
+from .build import two_parameter_bounds
 from .collocation import Discretisation
-from .core import ContinuationOptions, CurveEnd, NewtonFailure, correct
-from .cycle_curves import trace_cycle_curve
+from .core import ContinuationOptions, CurveEnd
 from .cycle_ends import slow_passage
-from .homoclinic import (HYPERBOLIC_MARGIN, HomoclinicProblem, OpenMesh, cut_orbit, invariant_basis,
-                         orbit_of)
+from .homoclinic import (HYPERBOLIC_MARGIN, HomoclinicProblem, OpenMesh, correct_start,
+                         cut_orbit, invariant_basis, orbit_of, trace_homoclinic)
 
 
 #: smallest T |Re lambda_2| (lambda_2: the eigenvalue of the saddle-node
@@ -213,15 +210,9 @@ def continue_snic(model, start, free, bounds, *, options: ContinuationOptions | 
                                           adapt_mesh=adapt_mesh)
     u0 = np.concatenate([x, saddle, base[list(indices)]])
     options = options or ContinuationOptions(step_size=0.01, max_step_size=0.2, max_points=200)
-    fix_second = np.zeros(len(u0))
-    fix_second[problem.parameter_slots[1]] = 1.0
-    problem.reuse_factorization = False  # full Newton from the start, chords afterwards
-    try:
-        u0, _ = correct(problem, u0, fix_second, replace(options, max_newton_iterations=30))
-    except (NewtonFailure, np.linalg.LinAlgError, FloatingPointError) as failure:
-        raise ParameterError(f"no homoclinic orbit to a saddle-node near the start: Newton on "
-                             f"the SNIC-C system did not converge ({failure})") from None
-    del problem.reuse_factorization
+    u0 = correct_start(problem, u0, np.array([0.0, 1.0]), options,
+                       "no homoclinic orbit to a saddle-node near the start: Newton on the "
+                       "SNIC-C system did not converge ({failure})")
     rate = problem.slowest_other_rate(u0)
     if rate * period < RATE_TIMES_T:
         raise ParameterError(f"the start orbit's T = {period:.6g} is too short for the "
@@ -236,17 +227,7 @@ def continue_snic(model, start, free, bounds, *, options: ContinuationOptions | 
                              f"{leaving * returning:.3g} > 0): not a SNIC")
     problem.update_references(u0)
     problem.start = u0.copy()
-    curve = trace_cycle_curve(problem, u0, bounds, options, f"SNIC-C {model.name}", progress)
-    data = curve.point_data
-    values = np.array([u[-2:] for u in curve.points])
-    extra = {key: np.array([d[key] for d in data])
-             for key in ("period", "max", "min", "mesh", "profile", "distance")}
-    return make_branch(model, "SNIC-C", free, curve, base, values=values,
-                       states=np.array([d["saddle"] for d in data]),
-                       eigenvalues=np.array([d["eigenvalues"] for d in data]),
-                       stable=np.zeros(len(values), dtype=bool),
-                       options=options_record(options, bounds=bounds, ncol=int(ncol)),
-                       extra=extra, domain_states=extra["profile"])
+    return trace_homoclinic(model, "SNIC-C", problem, u0, free, bounds, base, options, progress)
 
 
 __all__ = ["SaddleNodeHomoclinicProblem", "continue_snic"]

@@ -103,7 +103,10 @@ def test_msf_at_a_point_analyses_what_the_simulation_shows(tmp_path, capsys):
     assert "damped oscillation" in result["attractor"]
 
 
-def test_msf_at_a_chaotic_point_exits_non_zero(tmp_path, capsys):
+def test_msf_at_a_chaotic_point_is_analysed_with_its_uncertainty(tmp_path, capsys):
+    """Lorenz chaos is no longer refused: the variational integration gives its
+    largest Lyapunov exponent, 0.9056 in the literature (Sprott 2003), and at
+    eps = 0 every mode shares it."""
     lorenz = tmp_path / "lorenz.toml"
     lorenz.write_text('name = "lorenz_net"\n[states]\nx = 1.0\ny = 1.0\nz = 1.0\n'
                       '[parameters]\nsigma = 10.0\nrho = 28.0\nbeta = 2.6666666666666665\n'
@@ -111,7 +114,10 @@ def test_msf_at_a_chaotic_point_exits_non_zero(tmp_path, capsys):
                       'z = "x*y - beta*z"\n[[coupling]]\ntarget = "x"\nsource = "x"\n')
     out = tmp_path / "out"
     assert main(["msf", str(lorenz), "--eps", "0", "--at", "rho=28", "--L-grid=-1:1:5",
-                 "--out", str(out)]) == 2  # bifurc's exit code for every refused input
-    error = capsys.readouterr().err
-    assert "settles on neither an equilibrium nor a periodic orbit" in error
-    assert not (out / "msf.json").exists()
+                 "--out", str(out)]) == 0
+    result = json.loads((out / "msf.json").read_text())
+    assert result["kind"] == "chaotic"
+    error = max(3 * result["largest_lyapunov_uncertainty"], 0.01)
+    assert abs(result["largest_lyapunov_exponent"] - 0.9056) <= error
+    assert np.ptp(result["growth_rate"]) < 1e-12
+    assert "chaotic" in capsys.readouterr().out
