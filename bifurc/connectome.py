@@ -150,7 +150,9 @@ def _from_tvb_zip(name, source, remove_isolated=False) -> Connectome:
 
 
 def load_connectome(name_or_path, *, remove_isolated: bool = False) -> Connectome:
-    """A connectome by name (``tvb76`` ...) or path (zip, .npy, .csv, .txt, .mat).
+    """A connectome by name (``tvb76`` ...) or path (zip, .npy, .csv, .mat, or a
+    text file: a matrix, or an edge list whose first line is the node count
+    followed by rows ``i j w``, 0-based: the seed paper's format).
 
     Raises ParameterError naming the problem: unknown name, missing package or
     file, unreadable file, or a matrix that is not square, finite and
@@ -189,13 +191,48 @@ def load_connectome(name_or_path, *, remove_isolated: bool = False) -> Connectom
                 raise ParameterError(f"{path}: no 2-D matrix in the .mat file")
             weights = (preferred or matrices)[0]
         else:
-            weights = np.loadtxt(path)
+            weights = _edge_list(path)
+            if weights is None:
+                weights = np.loadtxt(path)
     except ParameterError:
         raise
     except Exception as error:  # numpy / scipy raise many types on bad files
         raise ParameterError(f"{path}: cannot read a connectivity matrix ({error})") from None
     weights, _ = _validate(path.stem, weights, remove_isolated)
     return Connectome(path.stem, weights)
+
+
+def _edge_list(path: Path):
+    """The matrix of a text edge list (the seed paper's format: a first line
+    holding the number of nodes N, then one row ``i j w`` per edge, 0-based
+    indices, i the receiving region: C[i, j] = w), or None when the file's
+    first line is not a single integer (then it is read as a matrix)."""
+    lines = [line.split() for line in path.read_text().splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
+    if not lines or len(lines[0]) != 1 or not lines[0][0].isdigit():
+        return None
+    n = int(lines[0][0])
+    if n < 1:
+        raise ParameterError(f"{path}: the first line gives {n} nodes")
+    weights = np.zeros((n, n))
+    seen = set()
+    for number, row in enumerate(lines[1:], start=2):
+        if len(row) != 3:
+            raise ParameterError(f"{path}: edge {number - 1} has {len(row)} fields, not "
+                                 f"`i j w`")
+        try:
+            i, j, w = int(row[0]), int(row[1]), float(row[2])
+        except ValueError:
+            raise ParameterError(f"{path}: edge {number - 1} ({' '.join(row)}) is not "
+                                 f"`i j w` (two integers and a number)") from None
+        if not (0 <= i < n and 0 <= j < n):
+            raise ParameterError(f"{path}: edge {number - 1} ({i} {j}) has an index outside "
+                                 f"0..{n - 1} (indices are 0-based)")
+        if (i, j) in seen:
+            raise ParameterError(f"{path}: the edge {i} {j} is listed twice")
+        seen.add((i, j))
+        weights[i, j] = w
+    return weights
 
 
 def synthetic_connectome(n_regions: int, modules: int = 4, *, seed: int = 0,

@@ -142,3 +142,32 @@ def test_unknown_names_and_unreadable_files(tmp_path):
     (tmp_path / "fake.zip").write_text("not a zip")
     with pytest.raises(bf.ParameterError, match="not a readable TVB connectivity zip"):
         load_connectome(tmp_path / "fake.zip")
+
+
+def test_edge_list_in_the_seed_papers_format(tmp_path):
+    """A first line with the node count, then `i j w` rows, 0-based: read as
+    C[i, j] = w, the same matrix a user writes by hand."""
+    from bifurc.connectome import load_connectome
+
+    expected = np.array([[0.0, 0.5, 0.0, 1.5],
+                         [2.0, 0.0, 0.25, 0.0],
+                         [0.0, 1.0, 0.0, 3.0],
+                         [0.75, 0.0, 0.5, 0.0]])
+    rows = [f"{i} {j} {float(expected[i, j])!r}" for i, j in zip(*np.nonzero(expected))]
+    path = tmp_path / "aal_like.txt"
+    path.write_text("4\n" + "\n".join(rows[::-1]) + "\n")  # any order
+    connectome = load_connectome(path)
+    np.testing.assert_array_equal(connectome.weights, expected)
+    # accepted wherever a matrix is
+    network = bf.Network(bf.load_model("ei"), connectome, eps=1.0)
+    np.testing.assert_allclose(network.weights.sum(axis=1), 1.0)
+    L, _ = connectome.modes()
+    W = expected / expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(np.sort_complex(L), np.sort_complex(np.linalg.eigvals(W)),
+                               atol=1e-12)
+    for text, message in (("4\n0 1\n", "fields"), ("4\n0 4 1.0\n", "outside"),
+                          ("4\n0 1 1.0\n0 1 2.0\n", "twice"), ("4\n0 x 1.0\n", "not `i j w`")):
+        bad = tmp_path / "bad.txt"
+        bad.write_text(text)
+        with pytest.raises(bf.ParameterError, match=message):
+            load_connectome(bad)
