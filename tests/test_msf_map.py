@@ -124,3 +124,44 @@ def test_cli_plane(tmp_path, capsys):
     assert "--eps is required" in capsys.readouterr().err
     assert main(["msf", "ei", "--plane", "eta_e=8:10:3", "eta_e=1:2:2", "--out",
                  str(tmp_path / "y")]) == 2
+
+
+def test_map_reproduces_its_ti_c_boundary_to_the_grid_step():
+    """The synchrony boundary of one mode, located on the homogeneous
+    equilibria (a TI point) and continued in (eta_e, eps) as TI-C, against the
+    map's sign changes of that mode's growth: every crossing of the curve
+    through a grid row lies within one grid step of a sign change there."""
+    from bifurc.connectome import synthetic_connectome
+    from bifurc.continuation import continue_curve
+    from bifurc.msf import locate_transverse_points
+
+    ei = bf.load_model("ei")
+    hom = homogeneous_model(ei)
+    modes = synthetic_connectome(8, 2, seed=1).modes()[0]
+    equilibria = bf.continue_equilibria(hom, hom.parameters(eps=2.0, eta_e=12.0), free="eta_e",
+                                        bounds=(10.0, 12.0))
+    located = locate_transverse_points(ei, equilibria, modes)
+    ti = [p for p in located.special_points if p.kind == "TI"]
+    assert ti
+    point = ti[len(ti) // 2]
+    mode = point.data["mode"]
+    boundary = continue_curve(hom, point, ("eta_e", "eps"), {"eta_e": (9.5, 12.5),
+                                                             "eps": (1.0, 3.0)})
+    assert boundary.kind == "TI-C"
+    eta = np.linspace(10.0, 12.0, 17)
+    step = eta[1] - eta[0]
+    rows = np.linspace(1.8, 2.2, 5)
+    result = transverse_map(ei, {"eta_e": eta, "eps": rows}, modes, chosen=(mode,), workers=2)
+    checked = 0
+    for j, eps in enumerate(rows):
+        growth = result.chosen_growth[j, :, 0]
+        same_kind = result.kind[j, :-1] == result.kind[j, 1:]
+        crossings = eta[:-1][(np.sign(growth[:-1]) != np.sign(growth[1:])) & same_kind]
+        values = boundary.values
+        sides = np.flatnonzero(np.sign(values[:-1, 1] - eps) != np.sign(values[1:, 1] - eps))
+        curve = [values[k, 0] + (eps - values[k, 1]) * (values[k + 1, 0] - values[k, 0])
+                 / (values[k + 1, 1] - values[k, 1]) for k in sides]
+        for c in (c for c in curve if eta[0] < c < eta[-1]):
+            assert any(abs(x + step / 2 - c) <= step for x in crossings), (eps, c, crossings)
+            checked += 1
+    assert checked >= 4
