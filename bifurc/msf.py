@@ -398,7 +398,7 @@ class TransverseExponents:
 
 def transverse_exponents(node, parameters, L_values, *, state=None, duration: float = 4000.0,
                          transient: float = 1000.0, dt: float = 0.01, rescale_every: int = 10,
-                         n_blocks: int = 10, homogeneous=None,
+                         n_blocks: int = 10, homogeneous=None, diffusive: bool = False,
                          seed: int = 0) -> TransverseExponents:
     """The master stability function of whatever the homogeneous system does
     from ``state`` (an equilibrium, a cycle, quasi-periodic or chaotic motion):
@@ -412,7 +412,11 @@ def transverse_exponents(node, parameters, L_values, *, state=None, duration: fl
     includes the direction along the trajectory: the largest Lyapunov exponent
     of the synchronous motion (0 on a cycle, > 0 on chaos). On a cycle the
     values converge to the Floquet exponents of ``cycle_msf``, on an
-    equilibrium to the ``dispersion_relation``."""
+    equilibrium to the ``dispersion_relation``.
+
+    ``diffusive=True``: the network's coupling is eps sum_j W[k, j] H (x_j -
+    x_k), so the synchronous motion is x' = f(x) (no eps H x) and mode L obeys
+    d xi/dt = [Df + eps (L - 1) H] xi (the Laplacian's eigenvalue L - 1)."""
     node = load_model(node)
     homogeneous = homogeneous or homogeneous_model(node)
     for name, value in (("duration", duration), ("dt", dt)):
@@ -432,6 +436,8 @@ def transverse_exponents(node, parameters, L_values, *, state=None, duration: fl
         raise ParameterError("the L values must be finite")
     _, eps, H = _node_and_coupling(homogeneous, node, parameters)
     p = parameter_vector(homogeneous, parameters)
+    if diffusive:  # the trajectory of f alone; J = Df, and the shift eps (L - 1) H stays
+        p[homogeneous.parameter_index("eps")] = 0.0
     kernels = compile_model(homogeneous).kernels
     x = np.array(initial_states(homogeneous, state, 1)[0], dtype=float)
     shift = eps * (L - 1.0)
@@ -466,7 +472,8 @@ def transverse_exponents(node, parameters, L_values, *, state=None, duration: fl
     return TransverseExponents(L, exponents, uncertainty, blocks, x.copy(),
                                {"duration": per_block * dt * n_blocks, "transient": transient,
                                 "dt": dt, "rescale_every": int(rescale_every),
-                                "n_blocks": int(n_blocks), "seed": seed})
+                                "n_blocks": int(n_blocks), "seed": seed,
+                                "diffusive": bool(diffusive)})
 
 
 def irregular_kind(exponent: float, uncertainty: float, duration: float) -> str:
