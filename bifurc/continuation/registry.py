@@ -193,7 +193,7 @@ def continue_curve(model, point, free, bounds, *, options=None, progress: bool =
         raise ParameterError(f"{kind} is not a two-parameter curve type")
     if found is None:
         starts = sorted({k for t in curve_types(2) for k in t.starts_from})
-        raise ParameterError(f"two-parameter curves start from an {', '.join(starts)} point "
+        raise ParameterError(f"two-parameter curves start from a point of kind {', '.join(starts)} "
                              f"(or a point of a cycle curve), got "
                              f"{getattr(point, 'label', point)!r}")
     return found.continue_from(model, point, free, bounds, options=options, progress=progress,

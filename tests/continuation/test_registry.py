@@ -78,7 +78,7 @@ def test_a_new_curve_type_is_found_by_continue_curve_and_the_plots(zero_type, li
 def test_unknown_points_and_types_are_named(line):
     point = SpecialPoint("Q1", "Q", 0, {"a": 0.0, "b": 0.0}, np.array([0.0]),
                          np.array([-1.0 + 0j]), {}, line.name, "EP-C", ("a",))
-    with pytest.raises(bf.ParameterError, match="two-parameter curves start from an "):
+    with pytest.raises(bf.ParameterError, match="two-parameter curves start from a point of kind "):
         continue_curve(line, point, ("a", "b"), {"a": (-1, 1), "b": (-1, 1)})
     with pytest.raises(bf.ParameterError, match="unknown curve type 'Q-C'"):
         curve_type("Q-C")
