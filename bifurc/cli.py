@@ -581,6 +581,10 @@ def _lyapunov_scan(args, model) -> int:
         print(f"  {parameter} = {value:.6g}: network {exponent:.4g}, MSF {predicted:.4g}{note}")
     for path in files:
         print(f"  wrote {path}")
+    if scan.status == "interrupted":
+        print("interrupted: the values computed so far are saved (the others are NaN)",
+              file=sys.stderr)
+        return 130
     return 0
 
 

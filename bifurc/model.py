@@ -21,7 +21,7 @@ import keyword
 import math
 import re
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -553,3 +553,10 @@ def _parameter_from_spec(name, entry, source):
     # non-finite defaults are rejected by Model itself with the same message
     return Parameter(name, entry["default"], bounds, str(entry.get("unit", "")),
                      str(entry.get("description", "")), open_ends)
+
+
+@lru_cache(maxsize=8)
+def model_from_spec_json(spec_json: str) -> Model:
+    """The model of a spec given as JSON text (how worker processes receive a
+    model), parsed with SymPy once per process and spec."""
+    return Model.from_spec(json.loads(spec_json))

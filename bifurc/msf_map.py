@@ -23,7 +23,6 @@ such as Dask's client); each finished row is appended to
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ import numpy as np
 
 from .errors import BifurcError, ParameterError
 from .files import atomic_write, write_json
-from .model import Model
+from .model import model_from_spec_json
 
 SCHEMA = "bifurc.transverse-map/1"
 KINDS = ("equilibrium", "cycle", "quasiperiodic", "chaotic", "diverged")
@@ -111,9 +110,6 @@ class TransverseMap:
                    status=meta["status"], settings=meta["settings"], **arrays)
 
 
-@functools.lru_cache(maxsize=4)
-def _node_from_json(spec_json: str) -> Model:
-    return Model.from_spec(json.loads(spec_json))  # parsed once per worker
 
 
 def _stable_equilibrium(homogeneous, compiled, p, guess):
@@ -155,7 +151,7 @@ def evaluate_row(task: dict) -> dict:
     from .msf import (cycle_msf, dispersion_relation, homogeneous_model, irregular_kind,
                       transverse_exponents)
 
-    node = _node_from_json(task["node"])
+    node = model_from_spec_json(task["node"])
     homogeneous = homogeneous_model(node)
     compiled = compile_model(homogeneous)
     L = np.array(task["L_re"]) + 1j * np.array(task["L_im"])

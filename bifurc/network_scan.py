@@ -16,7 +16,6 @@ its spectrum is that of whatever it settles on. Values run in parallel
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import ParameterError
-from .model import Model
+from .model import model_from_spec_json
 
 
 @dataclass
@@ -51,6 +50,7 @@ class LyapunovScan:
     n_nodes: int
     eps: float
     settings: dict = field(default_factory=dict)
+    status: str = "completed"  # "interrupted": the values not computed are NaN
 
     @property
     def desynchronised(self) -> np.ndarray:
@@ -63,12 +63,10 @@ class LyapunovScan:
                 "predicted": self.predicted.tolist(),
                 "predicted_uncertainty": self.predicted_uncertainty.tolist(),
                 "spread": self.spread.tolist(), "desynchronised": self.desynchronised.tolist(),
-                "n_nodes": self.n_nodes, "eps": self.eps, "settings": self.settings}
+                "n_nodes": self.n_nodes, "eps": self.eps, "settings": self.settings,
+                "status": self.status}
 
 
-@functools.lru_cache(maxsize=4)
-def _node_from_json(spec_json: str) -> Model:
-    return Model.from_spec(json.loads(spec_json))  # parsed once per worker
 
 
 def scan_point(task: dict) -> dict:
@@ -78,7 +76,7 @@ def scan_point(task: dict) -> dict:
     from .msf import homogeneous_model, transverse_exponents
     from .network import Network
 
-    node = _node_from_json(task["node"])
+    node = model_from_spec_json(task["node"])
     homogeneous = homogeneous_model(node)
     settings = task["settings"]
     values = {**task["base"], task["parameter"]: task["value"]}
@@ -155,16 +153,18 @@ def lyapunov_scan(node, connectome, eps: float, parameter: str, values, *, param
     status = map_tasks(scan_point, tasks, executor, int(workers),
                        lambda row: rows.__setitem__(row["index"], row), progress=progress,
                        desc=f"Lyapunov scan {node.name}", total=len(tasks))
-    if status != "completed":
-        raise KeyboardInterrupt
-    ordered = [rows[i] for i in range(len(values))]
+    # after Ctrl-C the values not computed are NaN (status "interrupted")
+    missing = {"exponents": [math.nan] * int(n_exponents),
+               "convergence": [math.nan] * int(n_exponents), "predicted": math.nan,
+               "uncertainty": math.nan, "spread": math.nan}
+    ordered = [rows.get(i, missing) for i in range(len(values))]
     return LyapunovScan(node.name, parameter, values,
                         np.array([r["exponents"] for r in ordered]),
                         np.array([r["convergence"] for r in ordered]),
                         np.array([r["predicted"] for r in ordered]),
                         np.array([r["uncertainty"] for r in ordered]),
                         np.array([r["spread"] for r in ordered]), W.shape[0], float(eps),
-                        settings)
+                        settings, status)
 
 
 __all__ = ["LyapunovScan", "lyapunov_scan", "scan_point"]

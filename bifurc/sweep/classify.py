@@ -3,23 +3,17 @@ pure function of its task, so it runs in any process)."""
 
 from __future__ import annotations
 
-import functools
-import json
 import math
 from typing import Mapping
 
 import numpy as np
 
 from ..errors import BifurcError, SimulationError
-from ..model import Model
+from ..model import model_from_spec_json
 from ..units import PER_SECOND
 from .options import SweepOptions, columns_for
 
 # ------------------------------------------------------------- one grid point
-@functools.lru_cache(maxsize=8)
-def _model_from_json(spec_json: str) -> Model:
-    # Rebuilding a model parses its equations with SymPy; workers reuse it.
-    return Model.from_spec(json.loads(spec_json))
 
 
 def _window_summary(run, options: "SweepOptions", per_second: float, observed: str) -> dict:
@@ -147,7 +141,7 @@ def evaluate_point(task: Mapping) -> dict:
     from ..continuation import find_equilibrium
     from ..lyapunov import lyapunov_spectrum
 
-    model = _model_from_json(task["model_spec"])
+    model = model_from_spec_json(task["model_spec"])
     options = SweepOptions(**task["options"])
     measures = task["measures"]
     observed = options.state or model.state_names[0]
