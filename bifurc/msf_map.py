@@ -258,8 +258,7 @@ def transverse_map(node, grid: dict, L, *, parameters=None, chosen=(), out=None,
     task_base = {"node": json.dumps(node.to_spec(), sort_keys=True), "base": base,
                  "names": (name1, name2), "values1": values1.tolist(), "L_re": L.real.tolist(),
                  "L_im": L.imag.tolist(), "chosen": list(chosen), "settings": settings}
-    fingerprint = json.dumps({k: v for k, v in task_base.items()}, sort_keys=True) + \
-        json.dumps(values2.tolist())
+    fingerprint = json.dumps({**task_base, "values2": values2.tolist()}, sort_keys=True)
     rows = _resume(out, fingerprint) if out is not None else {}
     tasks = [{**task_base, "row": j, "value2": float(v)} for j, v in enumerate(values2)
              if j not in rows]

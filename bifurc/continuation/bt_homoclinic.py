@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ParameterError
-from .normal_forms import bogdanov_takens_vectors
+from .normal_forms import bogdanov_takens_coefficients, bogdanov_takens_vectors
 
 #: the normal form's loop is integrated over xi in [-XI_END, XI_END]: its ends
 #: are 6 sech^2(XI_END) ~ 2e-5 of its size from the saddle
@@ -88,10 +88,8 @@ def bogdanov_takens_unfolding(compiled, x0, p, indices):
     def mixed(q, k):  # J2(q, k) = f_{x alpha} q k
         return compiled.jacobian_action_parameters(x0, p, q)[:, indices] @ k
 
-    b00 = second(q0, q0)
-    a = 0.5 * float(p1 @ b00)
-    b = float(p0 @ b00 + p1 @ second(q0, q1))
-    scale = max(1.0, float(np.abs(b00).max()))
+    a, b = bogdanov_takens_coefficients(A, second)
+    scale = max(1.0, float(np.abs(second(q0, q0)).max()))
     if abs(a) < 1e-10 * scale or abs(b) < 1e-10 * scale:
         raise ParameterError(f"the Bogdanov-Takens point is degenerate (normal-form "
                              f"coefficients a = {a:.3g}, b = {b:.3g}): no homoclinic predictor")

@@ -158,6 +158,15 @@ class OpenMesh:
         return mesh
 
 
+def adapted_open_mesh(n: int, ntst: int, ncol: int, orbit, rounds: int = 2) -> OpenMesh:
+    """An OpenMesh concentrated where ``orbit(tau)`` ((len(tau), n) for tau in
+    [0, 1]) needs it: ``rounds`` times equidistributed from a uniform start."""
+    mesh = OpenMesh(n, ntst, ncol)
+    for _ in range(rounds):
+        mesh = OpenMesh(n, ntst, ncol, mesh.equidistributed_mesh(np.ravel(orbit(mesh.tau))))
+    return mesh
+
+
 def invariant_basis(A, stable: bool, margin: float = 0.0) -> tuple[np.ndarray, int]:
     """(Z, k): orthonormal basis of the invariant subspace of A for its eigenvalues
     with real parts below -margin (``stable``) or above margin, and its dimension."""
@@ -562,10 +571,7 @@ def _start_at_bogdanov_takens(model, compiled, point, indices, epsilon, period, 
         scale = rates.min() if len(rates) else np.linalg.norm(A, 2)
         epsilon = BT_AMPLITUDE * max(float(scale), 1e-9)
     predicted = bogdanov_takens_homoclinic(compiled, x0, base, indices, epsilon, period)
-    mesh = OpenMesh(model.n_states, ntst, ncol)
-    for _ in range(2):  # concentrate the mesh on the pulse
-        mesh = OpenMesh(model.n_states, ntst, ncol,
-                        mesh.equidistributed_mesh(predicted.orbit(mesh.tau).ravel()))
+    mesh = adapted_open_mesh(model.n_states, ntst, ncol, predicted.orbit)  # on the pulse
     return (mesh, predicted.orbit(mesh.tau).ravel(), predicted.saddle, predicted.parameters,
             predicted.direction, predicted.period)
 
@@ -673,9 +679,10 @@ def continue_homoclinic(model, start, free, bounds, *, options: ContinuationOpti
     u0 = correct_start(problem, u0, across, options,
                        f"no homoclinic orbit near the start: Newton on the HOM-C system did "
                        f"not converge ({{failure}}); {hint}")
-    if problem.truncation_gap(u0) > TRUNCATION_LIMIT:
+    gap = problem.truncation_gap(u0)
+    if gap > TRUNCATION_LIMIT:
         raise ParameterError(f"the orbit found at the start is not homoclinic: its ends are "
-                             f"{problem.truncation_gap(u0):.1e} of its extent away from the "
+                             f"{gap:.1e} of its extent away from the "
                              f"saddle (limit {TRUNCATION_LIMIT:g}); {hint}")
     if free_period:  # the corrected orbit fixes eps0; T joins the unknowns
         saddle = u0[problem.saddle_slots]
@@ -740,16 +747,14 @@ def homoclinic_guess(model, parameters, time, states, *, ntst: int = 40,
     saddle = ends[0]
     tau = (time - time[0]) / (time[-1] - time[0])
 
-    def resample(mesh):
-        return np.column_stack([np.interp(mesh.tau, tau, states[:, k])
-                                for k in range(model.n_states)]).ravel()
+    def resample(at):
+        return np.column_stack([np.interp(at, tau, states[:, k])
+                                for k in range(model.n_states)])
 
-    mesh = OpenMesh(model.n_states, ntst, ncol)
-    for _ in range(2):
-        mesh = OpenMesh(model.n_states, ntst, ncol, mesh.equidistributed_mesh(resample(mesh)))
+    mesh = adapted_open_mesh(model.n_states, ntst, ncol, resample)
     eigenvalues = sorted_eigenvalues(compiled.jacobian(saddle, p))
     data = {"period": float(time[-1] - time[0]), "ncol": ncol, "mesh": mesh.mesh.tolist(),
-            "profile": resample(mesh).reshape(-1, model.n_states).tolist(),
+            "profile": resample(mesh.tau).tolist(),
             "saddle": saddle.tolist()}
     return SpecialPoint("guess", "HOM", 0, dict(model.parameters(**dict(parameters))),
                         saddle, eigenvalues, data, model.name, "HOM-C", ())

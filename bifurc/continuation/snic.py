@@ -45,6 +45,7 @@ from .core import ContinuationOptions, CurveEnd
 from .cycle_ends import slow_passage
 from .homoclinic import (HYPERBOLIC_MARGIN, HomoclinicProblem, OpenMesh, correct_start,
                          cut_orbit, invariant_basis, orbit_of, trace_homoclinic)
+from .normal_forms import fold_eigenvectors
 
 
 #: smallest T |Re lambda_2| (lambda_2: the eigenvalue of the saddle-node
@@ -65,12 +66,6 @@ def _centre_margin(A) -> float:
     return 0.5 * (distances[0] + distances[1]) if len(distances) > 1 else 1.0
 
 
-def _null_vectors(A):
-    """(q, p): right and left singular vectors of A's smallest singular value."""
-    u, _, vt = np.linalg.svd(A)
-    return vt[-1], u[:, -1]
-
-
 class SaddleNodeHomoclinicProblem(HomoclinicProblem):
     """SNIC-C: the defining system of the module doc."""
 
@@ -79,7 +74,7 @@ class SaddleNodeHomoclinicProblem(HomoclinicProblem):
     def __init__(self, compiled, base, indices, mesh, period, x_ref, saddle,
                  adapt_mesh: bool = True):
         A = compiled.jacobian(np.asarray(saddle, float), np.asarray(base, float))
-        self.fold_c, self.fold_b = _null_vectors(A)
+        self.fold_c, self.fold_b = fold_eigenvectors(A)
         super().__init__(compiled, base, indices, mesh, period, x_ref, saddle,
                          adapt_mesh=adapt_mesh)
 
@@ -105,7 +100,8 @@ class SaddleNodeHomoclinicProblem(HomoclinicProblem):
         """(<p, x(0) - x0>, <p, x(1) - x0>) over the distances, p the left null vector."""
         n = self.model.n_states
         saddle = u[self.saddle_slots]
-        _, p = _null_vectors(self.compiled.jacobian(saddle, self.parameters_at(u)))
+        _, p = fold_eigenvectors(self.compiled.jacobian(saddle, self.parameters_at(u)))
+        p = p / np.linalg.norm(p)  # the components as cosines (NCH_START_MARGIN)
         x = u[self.x_slots]
         leaving, returning = x[:n] - saddle, x[-n:] - saddle
         return (float(p @ leaving) / max(np.linalg.norm(leaving), 1e-300),
@@ -154,7 +150,7 @@ class SaddleNodeHomoclinicProblem(HomoclinicProblem):
 
     def update_references(self, u) -> None:
         super().update_references(u)
-        self.fold_c, self.fold_b = _null_vectors(
+        self.fold_c, self.fold_b = fold_eigenvectors(
             self.compiled.jacobian(u[self.saddle_slots], self.parameters_at(u)))
 
     def explain_end(self, u, tangent):
