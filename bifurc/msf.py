@@ -78,9 +78,37 @@ def dispersion_relation(node, parameters, state, L_values, *, homogeneous=None):
                              f"(|f + eps H x| = {np.linalg.norm(residual):.2e})")
     A = compile_model(node).jacobian(x, p_node)
     L_values = np.atleast_1d(np.asarray(L_values))  # complex for directed connectomes
-    eigenvalues = np.array([np.linalg.eigvals(A + eps * L * H) for L in L_values])
-    eigenvalues = np.array([row[np.lexsort((-row.imag, -row.real))] for row in eigenvalues])
+    eigenvalues = np.linalg.eigvals(A[None] + (eps * L_values)[:, None, None] * H[None])
+    eigenvalues = np.take_along_axis(
+        eigenvalues, np.lexsort((-eigenvalues.imag, -eigenvalues.real), axis=-1), axis=-1)
     return eigenvalues.real.max(axis=1), eigenvalues
+
+
+def _cycle_variation(node, orbit, homogeneous):
+    """(blocks, shift) of the collocated variational equation along ``orbit``:
+    mode L has the blocks ``blocks + (L - 1) shift`` (the homogeneous
+    Jacobian A + eps H shifted by eps (L - 1) H), on the orbit's own mesh."""
+    from .continuation.cycles import CycleProblem
+
+    p_node, eps, H = _node_and_coupling(homogeneous, node, orbit.parameters)
+    p_hom = parameter_vector(homogeneous, orbit.parameters)
+    disc = orbit.discretisation()
+    x = orbit.profile[:-1].ravel()
+    problem = CycleProblem(compile_model(homogeneous), p_hom, 0, disc, x, adapt_mesh=False)
+    _, blocks, _, _ = problem._system(np.concatenate([x, [orbit.period, p_hom[0]]]))
+    return blocks, shifted_blocks(disc, orbit.period, eps * H)
+
+
+def _distinct_modes(L_values):
+    """(L, representatives): each L, and for each the index of the first mode
+    with the same growth (itself, or its complex conjugate: a real system)."""
+    L_values = np.atleast_1d(np.asarray(L_values))
+    first, representatives = {}, []
+    for i, L in enumerate(L_values):
+        key = complex(L)
+        earlier = first.get(key.conjugate()) if key.imag != 0 else None
+        representatives.append(first.setdefault(key, i) if earlier is None else earlier)
+    return L_values, np.array(representatives, dtype=int)
 
 
 def cycle_msf(node, orbit, L_values, *, homogeneous=None):
@@ -93,33 +121,22 @@ def cycle_msf(node, orbit, L_values, *, homogeneous=None):
     multipliers come from the same condensation and lifted eigenproblem as
     the cycle's. Returns (exponents, multipliers): exponents[i] =
     log|mu| / T of the largest multiplier for L_i, excluding the trivial one
-    when L_i = 1.
+    when L_i = 1. ``cycle_growth_rates`` gives the exponents alone, faster.
     """
-    from .continuation.cycles import CycleProblem
     from .continuation.floquet import floquet_multipliers, trivial_index
 
     node = load_model(node)
     homogeneous = homogeneous or homogeneous_model(node)
-    p_node, eps, H = _node_and_coupling(homogeneous, node, orbit.parameters)
-    p_hom = parameter_vector(homogeneous, orbit.parameters)
-    disc = orbit.discretisation()
-    x = orbit.profile[:-1].ravel()
-    problem = CycleProblem(compile_model(homogeneous), p_hom, 0, disc, x, adapt_mesh=False)
-    u = np.concatenate([x, [orbit.period, p_hom[0]]])
-    _, blocks, _, _ = problem._system(u)
-    # blocks for mode L: the homogeneous Jacobian A + eps H shifted by eps (L - 1) H
-    shift = shifted_blocks(disc, orbit.period, eps * H)
-    L_values = np.atleast_1d(np.asarray(L_values))
+    blocks, shift = _cycle_variation(node, orbit, homogeneous)
+    L_values, representatives = _distinct_modes(L_values)
     n = node.n_states
     exponents = np.empty(len(L_values))
     multipliers = np.empty((len(L_values), n), dtype=complex)
-    done = {}
     for i, L in enumerate(L_values):
-        if np.iscomplexobj(L) and complex(L).conjugate() in done:  # a real system: conjugate
-            j = done[complex(L).conjugate()]                       # modes share the growth
+        j = representatives[i]
+        if j != i:  # the conjugate of an earlier mode
             multipliers[i], exponents[i] = np.conj(multipliers[j]), exponents[j]
             continue
-        done[complex(L)] = i
         if np.iscomplexobj(L) and L.imag != 0:  # a directed connectome's complex mode
             mu = floquet_multipliers(blocks + (L - 1.0) * shift)
         else:
@@ -128,6 +145,36 @@ def cycle_msf(node, orbit, L_values, *, homogeneous=None):
         candidates = np.delete(mu, trivial_index(mu)) if abs(L - 1.0) < 1e-12 else mu
         exponents[i] = math.log(np.abs(candidates).max()) / orbit.period
     return exponents, multipliers
+
+
+def cycle_growth_rates(node, orbit, L_values, *, homogeneous=None) -> np.ndarray:
+    """The exponents of ``cycle_msf`` (the largest Floquet exponent per L, the
+    trivial multiplier left out at L = 1) without the other multipliers: the
+    transfer matrices of all modes in one kernel call, their leading
+    multipliers by the batched periodic Schur sweep
+    (``floquet.leading_log_multipliers``)."""
+    from .continuation.floquet import (floquet_multipliers, leading_log_multipliers,
+                                       nontrivial, shifted_transfer_matrices)
+
+    node = load_model(node)
+    homogeneous = homogeneous or homogeneous_model(node)
+    blocks, shift = _cycle_variation(node, orbit, homogeneous)
+    L_values, representatives = _distinct_modes(L_values)
+    exponents = np.empty(len(L_values))
+    homogeneous_mode = np.abs(L_values - 1.0) < 1e-12
+    if homogeneous_mode.any():  # the cycle's own multipliers, the trivial one left out
+        own = orbit.multipliers if orbit.multipliers is not None else floquet_multipliers(blocks)
+        others = np.abs(nontrivial(own))
+        exponents[homogeneous_mode] = math.log(max(others.max(), np.finfo(float).tiny)) \
+            / orbit.period
+    compute = (representatives == np.arange(len(L_values))) & ~homogeneous_mode
+    if compute.any():
+        factors = L_values[compute] - 1.0
+        if not np.any(np.asarray(factors).imag != 0):
+            factors = np.asarray(factors).real
+        G = shifted_transfer_matrices(blocks, shift, factors)
+        exponents[compute] = leading_log_multipliers(G) / orbit.period
+    return exponents[representatives]
 
 
 def orbit_at(branch, index: int):

@@ -56,9 +56,9 @@ class TransverseMap:
         resolves (``uncertainty``)
     chosen_growth : (n2, n1, len(chosen))
     uncertainty : what the growth rates are resolved to: round-off for
-        equilibria, the trivial multiplier's error / T for cycles, three
-        uncertainties of the variational integration (the largest over the
-        modes) for quasi-periodic and chaotic states
+        equilibria, three times the trivial multiplier's error / T for cycles,
+        three uncertainties of the variational integration (the largest over
+        the modes) for quasi-periodic and chaotic states
     simulated : whether the point needed a simulation (False: continued by
         Newton from its neighbour)
     """
@@ -148,7 +148,7 @@ def evaluate_row(task: dict) -> dict:
     runs in any process."""
     from .codegen import compile_model, parameter_vector
     from .continuation.attractors import find_attractor
-    from .msf import (cycle_msf, dispersion_relation, homogeneous_model, irregular_kind,
+    from .msf import (cycle_growth_rates, dispersion_relation, homogeneous_model, irregular_kind,
                       transverse_exponents)
 
     node = model_from_spec_json(task["node"])
@@ -184,10 +184,11 @@ def evaluate_row(task: dict) -> dict:
                                                       homogeneous=homogeneous)
             error = 1e-10 * max(1.0, float(np.abs(eigenvalues).max()))  # round-off
         elif kind == "cycle":
-            growth, _ = cycle_msf(node, orbit, L, homogeneous=homogeneous)
-            # exponents are trusted to about the trivial multiplier's error / T
-            # (at eps = 0 every mode has the trivial multiplier: growth ~ 1e-12)
-            error = max(orbit.trivial_error, 1e-12) / orbit.period
+            growth = cycle_growth_rates(node, orbit, L, homogeneous=homogeneous)
+            # exponents are trusted to about the trivial multiplier's error / T;
+            # three of those, as three standard errors for irregular states (at
+            # eps = 0 every mode has the trivial multiplier: growth = its error)
+            error = 3 * max(orbit.trivial_error, 1e-12) / orbit.period
             state = orbit.profile[0]
         elif kind == "irregular":
             exponents = transverse_exponents(

@@ -96,6 +96,18 @@ def test_processes_give_the_serial_map(computed):
     np.testing.assert_allclose(parallel.growth_max, result.growth_max, rtol=0, atol=1e-12)
 
 
+def test_uncoupled_cycles_have_no_unstable_mode():
+    """At eps = 0 every mode sees the homogeneous cycle itself, so each mode's
+    leading multiplier is the trivial one (exponent 0 up to its error): none
+    may be counted unstable (before, about half were, as the rounding of
+    two computations of the same multiplier fell)."""
+    result = transverse_map("ei", {"eta_e": np.linspace(9.0, 11.0, 9), "eps": [0.0]},
+                            np.linspace(-0.9, 1.0, 40), workers=1)
+    assert np.all(result.kind == KINDS.index("cycle"))
+    assert np.all(result.unstable_modes == 0)
+    assert np.all(np.abs(result.growth_max) <= result.uncertainty)
+
+
 def test_bad_input_before_any_computation():
     with pytest.raises(ParameterError, match="not a parameter"):
         transverse_map("ei", {"eta_e": [1.0], "nope": [1.0]}, L)

@@ -152,7 +152,9 @@ def find_attractor(model, parameters=None, *, guess=None, transient: float = 200
     ``transient`` time units and say what the run settles on (module doc).
 
     Equilibria are refined by Newton and must be stable; cycles are refined
-    by collocation with an adapted mesh and checked against the simulation.
+    by collocation with an adapted mesh of ``ntst`` intervals (twice and four
+    times as many where Newton fails or lands off the simulated orbit: a fast
+    spike) and checked against the simulation.
     Never raises for an attractor it cannot analyse: the kind says so
     ("irregular", "diverged") with a message; bad input raises ParameterError.
     """
@@ -214,15 +216,28 @@ def find_attractor(model, parameters=None, *, guess=None, transient: float = 200
             what = "no oscillation through the end point's section"
         return Attractor("irregular", model.name, values, end,
                          f"neither an equilibrium nor a periodic orbit: {what}", details=details)
-    # a cycle: refine the simulated period by collocation and check it against the run
-    try:
-        orbit, closure = refine_cycle(model, p, run.time, series, period, ntst=ntst, ncol=ncol)
-    except ParameterError as error:
+    # a cycle: refine the simulated period by collocation and check it against
+    # the run; where a mesh is too coarse for a fast spike (Newton fails, or
+    # lands off the simulated orbit): twice, then four times as many intervals
+    details["period"] = period
+    orbit, failure = None, None
+    for intervals in (ntst, 2 * ntst, 4 * ntst):
+        try:
+            orbit, closure = refine_cycle(model, p, run.time, series, period, ntst=intervals,
+                                          ncol=ncol)
+        except ParameterError as error:
+            failure = error
+            continue
+        if closure <= CLOSURE_TOLERANCE:
+            break
+    if orbit is None:
         return Attractor("irregular", model.name, values, end,
                          f"neither an equilibrium nor a periodic orbit: the state returns after "
                          f"{period:.6g} {model.time_unit}, but no periodic orbit converges "
-                         f"there ({error})", details=details)
-    details.update(closure=closure, trivial_error=orbit.trivial_error)
+                         f"there, with up to {4 * ntst} mesh intervals ({failure})",
+                         details=details)
+    details.update(closure=closure, trivial_error=orbit.trivial_error,
+                   ntst=len(orbit.mesh) - 1)
     others = np.abs(np.delete(orbit.multipliers, np.argmin(np.abs(orbit.multipliers - 1.0))))
     if closure > CLOSURE_TOLERANCE:
         return Attractor("irregular", model.name, values, end,

@@ -333,14 +333,34 @@ def _newton_on_orbit(problem, u, what):
     return u
 
 
+def distance_to_closed_curve(points, curve, scale) -> float:
+    """The largest distance (max norm, state i measured in units of scale[i])
+    from any of ``points`` (m, n) to the closed polyline through ``curve``
+    (k, n): each point is projected on the two segments at its nearest vertex."""
+    from scipy.spatial import cKDTree
+
+    points, curve = np.asarray(points) / scale, np.asarray(curve) / scale
+    nearest = cKDTree(curve).query(points)[1]
+    k = len(curve)
+    best = np.full(len(points), np.inf)
+    for first in (nearest - 1, nearest):
+        a, b = curve[first % k], curve[(first + 1) % k]
+        along = b - a
+        length = np.maximum(np.sum(along * along, axis=1), 1e-300)
+        t = np.clip(np.sum((points - a) * along, axis=1) / length, 0.0, 1.0)
+        best = np.minimum(best, np.abs(points - a - t[:, None] * along).max(axis=1))
+    return float(best.max()) if len(best) else 0.0
+
+
 def refine_cycle(model, base, time, series, period, *, ntst: int = 50, ncol: int = 4,
                  adapt_rounds: int = 3):
     """(PeriodicOrbit, closure) from a simulation ``series`` (m, n) at ``time`` whose
     last ``period`` is (nearly) periodic: the last period sampled on a uniform
     mesh, solved by collocation with Newton (period free), then ``adapt_rounds``
     times moved to a mesh that equidistributes the collocation error and solved
-    again. ``closure`` is the largest distance between the collocated orbit and
-    the simulated one, relative to each state's range."""
+    again. ``closure`` is the largest distance of the simulated states (last
+    period) from the collocated orbit, relative to each state's range, or the
+    relative difference of the two periods if larger."""
     from scipy.interpolate import CubicSpline
 
     compiled = compile_model(model)
@@ -366,13 +386,16 @@ def refine_cycle(model, base, time, series, period, *, ntst: int = 50, ncol: int
                 f"oscillation (period {period:.6g}) is damped: simulate longer or start from a "
                 f"Hopf point")
     scale = np.ptp(series[keep], axis=0) + 1e-9 * (1.0 + np.abs(series[keep]).max(axis=0))
-    tau = np.linspace(0.0, 1.0, 4 * disc.n_points, endpoint=False)
-    simulated = spline(start + period * tau)
-    # the collocated orbit may have slid in phase: compare at the best shift
+    # the collocated orbit may have slid in phase (and a fast spike makes any
+    # comparison at equal times fragile): the distance of every simulated state
+    # of the last period from the collocated curve, finely sampled, and the
+    # relative difference of the periods (another cycle through the same states,
+    # e.g. a doubled one, has another period)
+    local = np.linspace(0.0, 1.0, 16, endpoint=False)
+    tau = (disc.mesh[:-1, None] + disc.h[:, None] * local[None, :]).ravel()
     collocated = disc.evaluate(u[:disc.size], tau)
-    shifts = [np.max(np.abs(np.roll(collocated, k, axis=0) - simulated) / scale)
-              for k in range(-8, 9)]
-    closure = float(min(shifts))
+    closure = max(distance_to_closed_curve(series[time >= time[-1] - period], collocated, scale),
+                  abs(float(u[-2]) - period) / period)
     orbit = PeriodicOrbit(model.name, dict(zip(model.parameter_names, base.tolist())), disc.mesh,
                           ncol, profile, float(u[-2]), problem.multipliers(u))
     return orbit, closure

@@ -377,6 +377,275 @@ def floquet_from_transfer(G) -> np.ndarray:
     return mu
 
 
+@nb.njit(cache=True, nogil=True)
+def _condense_shifted(blocks, shift, factors, work, G):
+    """G[m]: the transfer matrices (``_condense``) of blocks + factors[m] shift,
+    for every m; ``work`` is scratch of the blocks' shape and G's dtype."""
+    flat_blocks, flat_shift, flat_work = blocks.ravel(), shift.ravel(), work.ravel()
+    for m in range(len(factors)):
+        factor = factors[m]
+        for k in range(flat_work.size):
+            flat_work[k] = flat_blocks[k] + factor * flat_shift[k]
+        _condense(work, G[m])
+
+
+@nb.njit(cache=True, nogil=True)
+def _scaled_products(G_all, M_all):
+    for m in range(G_all.shape[0]):
+        _scaled_product(G_all[m], M_all[m])
+
+
+@nb.njit(cache=True, nogil=True)
+def _leading_after_one_sweep(G_all, Q_all, tolerance, lead_log):
+    """One sweep of the orthogonal iteration per chain, on the leading two
+    columns of Q_all[m] only (classical Gram-Schmidt, twice: Giraud et al.
+    2005). Where the leading block (one column, or the pair) has come back
+    to its own span -- the part of Q_N outside span(Q_0) below ``tolerance``,
+    i.e. S[p:, :p] of ``_sweeps`` negligible -- lead_log[m] is the log
+    modulus of its largest multiplier from the triangular factors; else NaN."""
+    count, N, n = G_all.shape[0], G_all.shape[1], G_all.shape[2]
+    p = 2
+    R_all = np.empty((N, p, p), dtype=G_all.dtype)
+    Q = np.empty((n, p), dtype=G_all.dtype)
+    Y = np.empty((n, p), dtype=G_all.dtype)
+    S = np.empty((p, p), dtype=G_all.dtype)
+    product = np.empty((p, p), dtype=G_all.dtype)
+    for m in range(count):
+        lead_log[m] = np.nan
+        for a in range(n):
+            for b in range(p):
+                Q[a, b] = Q_all[m, a, b]
+        deficient = False
+        for j in range(N):
+            for a in range(n):
+                for b in range(p):
+                    acc = 0.0 * G_all[0, 0, 0, 0]
+                    for k in range(n):
+                        acc += G_all[m, j, a, k] * Q[k, b]
+                    Y[a, b] = acc
+            for b in range(p):
+                for c in range(p):
+                    R_all[j, c, b] = 0.0
+                for _ in range(2):  # project out the earlier columns, twice
+                    for c in range(b):
+                        dot = 0.0 * Y[0, 0]
+                        for a in range(n):
+                            dot += np.conj(Q[a, c]) * Y[a, b]
+                        R_all[j, c, b] += dot
+                        for a in range(n):
+                            Y[a, b] -= dot * Q[a, c]
+                norm = 0.0
+                for a in range(n):
+                    norm += abs(Y[a, b]) ** 2
+                norm = np.sqrt(norm)
+                if not norm > 0.0:
+                    deficient = True
+                    break
+                R_all[j, b, b] = norm
+                for a in range(n):
+                    Q[a, b] = Y[a, b] / norm
+            if deficient:
+                break
+        if deficient:
+            continue
+        # S = Q_0^H Q_N, and the part of each column of Q_N outside span(Q_0)
+        for size in range(1, p + 1):
+            outside = 0.0
+            for b in range(size):
+                for c in range(p):
+                    acc = 0.0 * S[0, 0]
+                    for a in range(n):
+                        acc += np.conj(Q_all[m, a, c]) * Q[a, b]
+                    S[c, b] = acc
+                rest = 0.0
+                for a in range(n):
+                    acc = Q[a, b]
+                    for c in range(size):
+                        acc -= Q_all[m, a, c] * S[c, b]
+                    rest += abs(acc) ** 2
+                outside = max(outside, np.sqrt(rest))
+            if outside > tolerance:
+                continue
+            for b in range(p):  # the whole of S for the block product
+                for c in range(p):
+                    acc = 0.0 * S[0, 0]
+                    for a in range(n):
+                        acc += np.conj(Q_all[m, a, c]) * Q[a, b]
+                    S[c, b] = acc
+            log_size = _block_product(R_all, S, 0, size, product)
+            if size == 1:
+                largest = abs(product[0, 0])
+            else:  # the larger root of the 2 x 2 block's characteristic polynomial
+                half_trace = 0.5 * (product[0, 0] + product[1, 1]) + 0j
+                det = product[0, 0] * product[1, 1] - product[0, 1] * product[1, 0] + 0j
+                root = np.sqrt(half_trace * half_trace - det)
+                largest = max(abs(half_trace + root), abs(half_trace - root))
+            lead_log[m] = np.log(largest) + log_size if largest > 0 else -np.inf
+            break
+
+
+def _batch_starts(M):
+    """Orthogonal starts for (m, n, n) scaled products: as ``_start``, all at once
+    (eigenvectors by decreasing modulus, a complex pair of a real problem as the
+    real plane of its real and imaginary parts)."""
+    is_complex = np.iscomplexobj(M)
+    values, vectors = np.linalg.eig(M)
+    order = np.argsort(-np.abs(values), axis=1, kind="stable")
+    values = np.take_along_axis(values, order, axis=1)
+    vectors = np.take_along_axis(vectors, order[:, None, :], axis=2)
+    if is_complex:
+        basis = vectors
+    else:  # numpy returns a real matrix's pairs adjacent, + imaginary part first
+        basis = vectors.real.copy()
+        first = np.zeros(values.shape, bool)
+        first[:, :-1] = values[:, :-1].imag > 0
+        m_index, k_index = np.nonzero(first)
+        basis[m_index, :, k_index + 1] = vectors[m_index, :, k_index].imag
+    q, r = np.linalg.qr(basis)
+    diagonal = np.abs(np.diagonal(r, axis1=1, axis2=2)).min(axis=1)
+    defective = ~(diagonal > 1e-12 * np.abs(r).max(axis=(1, 2)))
+    defective |= ~np.all(np.isfinite(q), axis=(1, 2))
+    q[defective] = _generic_start(M.shape[1], is_complex)
+    return np.ascontiguousarray(q.astype(M.dtype))
+
+
+def leading_log_multipliers(G_all) -> np.ndarray:
+    """log |mu_max| of G_{N-1} ... G_0 for each of a batch of transfer-matrix
+    chains G_all (m, N, n, n): the periodic Schur method of the module doc,
+    batched. Each chain starts from its scaled product's eigenvectors and
+    makes one sweep; where the leading block has split off there (the
+    product's dominant subspace was right), its multiplier comes from the
+    sweep's triangular factors, with the relative accuracy of the full
+    method; the other chains run ``floquet_from_transfer``."""
+    G_all = np.ascontiguousarray(G_all)
+    if not np.all(np.isfinite(G_all)):
+        raise FloatingPointError("non-finite transfer matrices")
+    count, n = G_all.shape[0], G_all.shape[2]
+    if n <= 2:  # nothing to gain from a partial sweep
+        return np.array([math.log(max(float(np.abs(floquet_from_transfer(G)).max()),
+                                      np.finfo(float).tiny)) for G in G_all])
+    M = np.empty((count, n, n), dtype=G_all.dtype)
+    _scaled_products(G_all, M)
+    starts_ok = np.all(np.isfinite(M), axis=(1, 2))
+    Q = np.empty_like(M)
+    if starts_ok.any():
+        Q[starts_ok] = _batch_starts(M[starts_ok])
+    Q[~starts_ok] = _generic_start(n, np.iscomplexobj(G_all))
+    lead = np.empty(count)
+    _leading_after_one_sweep(G_all, Q, 64 * np.finfo(float).eps * n, lead)
+    for m in np.flatnonzero(np.isnan(lead)):
+        mu = floquet_from_transfer(G_all[m])
+        lead[m] = math.log(max(float(np.abs(mu).max()), np.finfo(float).tiny))
+    return lead
+
+
+@nb.njit(cache=True, nogil=True)
+def _low_rank_transfer(G0, EZ, K, D, factors, G):
+    """G[m, j] = G0[j] + k EZ[j] (I + k K[j])^-1 D[j] with k = factors[m]
+    (Gaussian elimination with partial pivoting of the small q x q system)."""
+    N, n, q = EZ.shape[0], EZ.shape[1], EZ.shape[2]
+    A = np.empty((q, q), dtype=G.dtype)
+    Y = np.empty((q, n), dtype=G.dtype)
+    for m in range(len(factors)):
+        k = factors[m]
+        for j in range(N):
+            for a in range(q):
+                for b in range(q):
+                    A[a, b] = k * K[j, a, b] + (1.0 if a == b else 0.0)
+                for b in range(n):
+                    Y[a, b] = D[j, a, b]
+            for col in range(q):
+                pivot, best = col, abs(A[col, col])
+                for r in range(col + 1, q):
+                    if abs(A[r, col]) > best:
+                        pivot, best = r, abs(A[r, col])
+                if pivot != col:
+                    for b in range(q):
+                        A[col, b], A[pivot, b] = A[pivot, b], A[col, b]
+                    for b in range(n):
+                        Y[col, b], Y[pivot, b] = Y[pivot, b], Y[col, b]
+                for r in range(col + 1, q):
+                    factor = A[r, col] / A[col, col]
+                    if factor != 0.0:
+                        for b in range(col, q):
+                            A[r, b] -= factor * A[col, b]
+                        for b in range(n):
+                            Y[r, b] -= factor * Y[col, b]
+            for r in range(q - 1, -1, -1):
+                for b in range(n):
+                    acc = Y[r, b]
+                    for c in range(r + 1, q):
+                        acc -= A[r, c] * Y[c, b]
+                    Y[r, b] = acc / A[r, r]
+            for a in range(n):
+                for b in range(n):
+                    acc = G0[j, a, b] + 0.0 * k
+                    for c in range(q):
+                        acc += k * EZ[j, a, c] * Y[c, b]
+                    G[m, j, a, b] = acc
+
+
+def _low_rank_parts(blocks, shift):
+    """(G0, EZ, K, D) of ``_low_rank_transfer``, or None when the shift has no
+    low rank on an interval (then direct condensation costs the same).
+
+    On interval j the condensed system is A(k) X = R(k), A = A0 + k dA,
+    R = R0 + k dR, and G = the last n rows of X. Factor [dA | dR] = P [Q^T | W]
+    (SVD, rank q: ncol rank(S) for a shift S of the Jacobian); with Y0 = A0^-1 R0,
+    Z = A0^-1 P, K = Q^T Z (Sherman-Morrison-Woodbury),
+    X = Y0 + k Z (I + k K)^-1 (W - Q^T Y0)."""
+    N, ncol, n = blocks.shape[0], blocks.shape[1], blocks.shape[2]
+    size = ncol * n
+    square = blocks.reshape(N, size, (ncol + 1) * n)
+    A0, R0 = square[:, :, n:], -square[:, :, :n]
+    change = shift.reshape(N, size, (ncol + 1) * n)
+    joint = np.concatenate([change[:, :, n:], -change[:, :, :n]], axis=2)  # [dA | dR]
+    # a shift S of the Jacobian gives -h_j T (L (x) S) on interval j: one
+    # pattern times a number per interval; factor the pattern once
+    largest = int(np.argmax(np.abs(joint).max(axis=(1, 2))))
+    pattern = joint[largest]
+    scale = np.einsum("jab,ab->j", joint, pattern) / max(np.sum(pattern * pattern), 1e-300)
+    if np.abs(joint - scale[:, None, None] * pattern).max() <= 1e-14 * np.abs(pattern).max():
+        u, sigma, vh = np.linalg.svd(pattern, full_matrices=False)
+        u, sigma, vh = (u[None] * scale[:, None, None], np.broadcast_to(sigma, (N, len(sigma))),
+                        np.broadcast_to(vh, (N,) + vh.shape))
+    else:
+        u, sigma, vh = np.linalg.svd(joint, full_matrices=False)
+    q = int(np.max(np.sum(sigma > 1e-14 * np.maximum(sigma.max(), 1e-300), axis=1)))
+    if 2 * q > size:
+        return None
+    P = u[:, :, :q] * sigma[:, None, :q]
+    Qt, W = vh[:, :q, :size], vh[:, :q, size:]
+    solved = np.linalg.solve(A0, np.concatenate([R0, P], axis=2))
+    Y0, Z = solved[:, :, :n], solved[:, :, n:]
+    K = Qt @ Z
+    D = W - Qt @ Y0
+    return (np.ascontiguousarray(Y0[:, -n:, :]), np.ascontiguousarray(Z[:, -n:, :]),
+            np.ascontiguousarray(K), np.ascontiguousarray(D))
+
+
+def shifted_transfer_matrices(blocks, shift, factors) -> np.ndarray:
+    """Transfer matrices (m, NTST, n, n) of the collocation blocks + factors[m] *
+    shift, for each factor (real, or complex for complex factors). A shift of
+    low rank (a coupling through a few states) is applied to one condensation
+    of ``blocks`` by the Woodbury identity (``_low_rank_parts``), else each
+    factor's blocks are condensed."""
+    factors = np.atleast_1d(np.asarray(factors))
+    dtype = np.complex128 if (np.iscomplexobj(factors) or np.iscomplexobj(blocks)
+                              or np.iscomplexobj(shift)) else np.float64
+    n = blocks.shape[2]
+    G = np.empty((len(factors), blocks.shape[0], n, n), dtype=dtype)
+    parts = None if np.iscomplexobj(blocks) or np.iscomplexobj(shift) else \
+        _low_rank_parts(np.asarray(blocks, float), np.asarray(shift, float))
+    if parts is not None:
+        _low_rank_transfer(*parts, factors.astype(dtype), G)
+        return G
+    blocks = np.ascontiguousarray(blocks, dtype=dtype)
+    shift = np.ascontiguousarray(shift, dtype=dtype)
+    _condense_shifted(blocks, shift, factors.astype(dtype), np.empty_like(blocks), G)
+    return G
+
+
 def _conjugate_pairs(mu):
     """Real problems: real multipliers exactly real, complex ones in exact pairs."""
     mu = mu.copy()
@@ -464,4 +733,5 @@ def floquet_eigenfunction(blocks, n: int, multiplier: complex) -> np.ndarray:
 
 
 __all__ = ["TRIVIAL_TOLERANCE", "floquet_from_transfer", "floquet_multipliers", "trivial_index",
+           "leading_log_multipliers", "shifted_transfer_matrices",
            "trivial_error", "nontrivial", "transfer_matrices", "floquet_eigenfunction"]

@@ -154,3 +154,73 @@ def test_blocks_and_transfer_paths_agree():
     np.testing.assert_allclose(compiled_path, reference, rtol=1e-9, atol=1e-14)
     complex_path = floquet_multipliers(blocks.astype(complex))
     np.testing.assert_allclose(complex_path, reference, rtol=1e-9, atol=1e-14)
+
+
+# --- the batched leading multiplier and the shifted transfer matrices (MSF maps)
+
+def test_leading_multiplier_of_batches_with_exact_spectra():
+    """log |mu_max| of chains whose spectra are known exactly: a dominant real
+    multiplier 1e40 beside 1e-40, a dominant multiplier below the others'
+    transient growth (strongly non-normal factors), a dominant complex pair,
+    and multipliers 2, -2, 2 of one modulus (no split after one sweep: the
+    full method answers); complex factors too."""
+    from bifurc.continuation.floquet import leading_log_multipliers
+
+    rng = np.random.default_rng(7)
+    N, n = 30, 4
+    chains, exact = [], []
+    for spectrum, coupling in (([1e40, 3.0, 1e-2, 1e-40], 1.0), ([2.0, 1e-5, 0.5, 1e-30], 30.0),
+                               ([0.9, 0.8, 1e-3, 1e-9], 3.0)):
+        chains.append(factors_with_spectrum(np.tile(np.array(spectrum) ** (1.0 / N), (N, 1)),
+                                            rng, coupling=coupling))
+        exact.append(math.log(max(spectrum)))
+    angle = 2.1  # a rotating pair of modulus 5
+    T = np.zeros((n, n))
+    T[:2, :2] = 5 ** (1 / N) * np.array([[math.cos(angle / N), -math.sin(angle / N)],
+                                         [math.sin(angle / N), math.cos(angle / N)]])
+    T[2, 2], T[3, 3] = 0.1 ** (1 / N), 1e-20 ** (1 / N)
+    Q = [random_orthogonal(rng, n) for _ in range(N)]
+    chains.append(np.array([Q[(j + 1) % N] @ (T + np.triu(rng.standard_normal((n, n)), 2))
+                            @ Q[j].T for j in range(N)]))
+    exact.append(math.log(5.0))
+    flips = np.tile(2.0 ** (1.0 / N) * np.ones(n), (N, 1))
+    flips[0, 1] *= -1  # multipliers 2, -2, 2 and a small one
+    flips[:, 3] = 1e-3 ** (1.0 / N)
+    chains.append(factors_with_spectrum(flips, rng, coupling=0.2))
+    exact.append(math.log(2.0))
+    np.testing.assert_allclose(leading_log_multipliers(np.array(chains)), exact, atol=1e-10)
+
+    diagonals = np.exp(rng.uniform(-1, 1, (N, 3)) + 1j * rng.uniform(-1, 1, (N, 3)))
+    complex_chain = factors_with_spectrum(diagonals, rng, dtype=complex)
+    largest = np.abs(np.prod(diagonals, axis=0)).max()
+    assert leading_log_multipliers(complex_chain[None])[0] == \
+        pytest.approx(math.log(largest), abs=1e-10)
+
+
+def test_shifted_transfer_matrices_against_a_dense_solve():
+    """Blocks + k * shift condensed by the numpy reference (a dense solve per
+    interval) against the Woodbury path (a shift -h_j T (L (x) S) with S of
+    rank 1: a coupling through one state) and the direct path (S of full
+    rank), for real and complex k."""
+    from bifurc.continuation.collocation import Discretisation
+    from bifurc.continuation.floquet import shifted_transfer_matrices
+    from bifurc.continuation.transverse import shifted_blocks
+
+    rng = np.random.default_rng(11)
+    n, ntst, ncol, period = 4, 12, 3, 3.0
+    disc = Discretisation(n, ntst, ncol, np.sort(np.r_[0.0, rng.uniform(0, 1, ntst - 1), 1.0]))
+    derivative = lagrange_tables(ncol)[1]
+    blocks = shifted_blocks(disc, period, rng.standard_normal((n, n)))  # -h T L (x) A
+    for c in range(ncol):
+        for l in range(ncol + 1):
+            blocks[:, c, :, l, :] += derivative[c, l] * np.eye(n)  # + D (x) I
+    rank_one = np.outer(rng.standard_normal(n), rng.standard_normal(n))
+    for S, factors in ((rank_one, np.array([-1.3, 0.0, 0.4, 2.0])),
+                       (rank_one, np.array([-0.5 + 0.7j, 0.3 - 0.2j])),
+                       (rng.standard_normal((n, n)), np.array([-0.7, 0.9]))):
+        shift = shifted_blocks(disc, period, S)
+        G = shifted_transfer_matrices(blocks, shift, factors)
+        for k, factor in enumerate(factors):
+            reference = transfer_matrices(blocks + factor * shift, n)
+            np.testing.assert_allclose(G[k], reference, rtol=0,
+                                       atol=1e-12 * np.abs(reference).max())
