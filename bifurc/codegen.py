@@ -212,10 +212,17 @@ def module_key(model: Model) -> str:
     """Hash of everything the generated module depends on: the model's
     fingerprint, the generator's own source, the kernel templates and the
     versions of SymPy, numba and NumPy."""
+    return _digest((CODEGEN_VERSION, sp.__version__, numba.__version__, np.__version__,
+                    model.fingerprint, _generator_source(),
+                    *(_template_source(t) for t in KERNEL_TEMPLATES)))
+
+
+@functools.lru_cache(maxsize=64)
+def _digest(parts: tuple) -> str:
+    """SHA-256 (20 hex digits) of the strings ``parts``, remembered: called for
+    every compile_model, which many computations call once per point."""
     digest = hashlib.sha256()
-    for part in (CODEGEN_VERSION, sp.__version__, numba.__version__, np.__version__,
-                 model.fingerprint, _generator_source(),
-                 *(_template_source(t) for t in KERNEL_TEMPLATES)):
+    for part in parts:
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()[:20]

@@ -78,6 +78,8 @@ def dispersion_relation(node, parameters, state, L_values, *, homogeneous=None):
                              f"(|f + eps H x| = {np.linalg.norm(residual):.2e})")
     A = compile_model(node).jacobian(x, p_node)
     L_values = np.atleast_1d(np.asarray(L_values))  # complex for directed connectomes
+    if np.iscomplexobj(L_values) and not np.any(L_values.imag):
+        L_values = L_values.real  # real modes: a real (faster) eigenproblem
     eigenvalues = np.linalg.eigvals(A[None] + (eps * L_values)[:, None, None] * H[None])
     eigenvalues = np.take_along_axis(
         eigenvalues, np.lexsort((-eigenvalues.imag, -eigenvalues.real), axis=-1), axis=-1)

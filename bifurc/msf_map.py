@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +62,7 @@ class TransverseMap:
         the modes) for quasi-periodic and chaotic states
     simulated : whether the point needed a simulation (False: continued by
         Newton from its neighbour)
+    seconds : the time spent on each point (where a map's time goes)
     """
 
     model: str
@@ -74,6 +76,7 @@ class TransverseMap:
     chosen_growth: np.ndarray
     uncertainty: np.ndarray
     simulated: np.ndarray
+    seconds: np.ndarray | None = None
     status: str = "completed"
     settings: dict = field(default_factory=dict)
 
@@ -91,7 +94,9 @@ class TransverseMap:
                 "settings": self.settings}
         arrays = {"kind": self.kind, "growth_max": self.growth_max,
                   "unstable_modes": self.unstable_modes, "chosen_growth": self.chosen_growth,
-                  "uncertainty": self.uncertainty, "simulated": self.simulated}
+                  "uncertainty": self.uncertainty, "simulated": self.simulated,
+                  "seconds": self.seconds if self.seconds is not None
+                  else np.full(self.kind.shape, math.nan)}
         atomic_write(out / ARRAYS_FILE, lambda stream: np.savez_compressed(stream, **arrays),
                      "wb")
         return [write_json(out / META_FILE, meta), out / ARRAYS_FILE]
@@ -124,13 +129,13 @@ def _stable_equilibrium(homogeneous, compiled, p, guess):
     return x
 
 
-def _stable_cycle(homogeneous, orbit, parameters):
-    """The cycle corrected from the neighbour's ``orbit``, if it is stable."""
-    from .continuation.cycles import correct_cycle
+def _stable_cycle(corrector, homogeneous, orbit, parameters):
+    """The cycle corrected from the neighbour's ``orbit`` (by ``corrector``, a
+    CycleCorrector of the row), if it is stable."""
     from .continuation.floquet import trivial_error, trivial_index
 
     try:
-        cycle = correct_cycle(homogeneous, orbit, parameters)
+        cycle = corrector(orbit, parameters, refine_to=TRUSTED_TRIVIAL, leading_only=True)
     except (ParameterError, np.linalg.LinAlgError, FloatingPointError):
         return None
     mu = cycle.multipliers
@@ -148,6 +153,7 @@ def evaluate_row(task: dict) -> dict:
     runs in any process."""
     from .codegen import compile_model, parameter_vector
     from .continuation.attractors import find_attractor
+    from .continuation.cycles import CycleCorrector
     from .msf import (cycle_growth_rates, dispersion_relation, homogeneous_model, irregular_kind,
                       transverse_exponents)
 
@@ -159,18 +165,20 @@ def evaluate_row(task: dict) -> dict:
     settings = task["settings"]
     name1, name2 = task["names"]
     result = {"row": task["row"], "kind": [], "growth_max": [], "unstable_modes": [],
-              "chosen_growth": [], "uncertainty": [], "simulated": []}
+              "chosen_growth": [], "uncertainty": [], "simulated": [], "seconds": []}
     previous = None  # (kind, state, orbit)
+    corrector = CycleCorrector(homogeneous)
     for value in task["values1"]:
         parameters = homogeneous.parameters(**{**task["base"], name1: value,
                                                name2: task["value2"]})
         p = parameter_vector(homogeneous, parameters)
+        started = time.perf_counter()
         kind, state, orbit, simulated = None, None, None, False
         if previous is not None and previous[0] == "equilibrium":
             state = _stable_equilibrium(homogeneous, compiled, p, previous[1])
             kind = "equilibrium" if state is not None else None
         elif previous is not None and previous[0] == "cycle":
-            orbit = _stable_cycle(homogeneous, previous[2], parameters)
+            orbit = _stable_cycle(corrector, homogeneous, previous[2], parameters)
             kind = "cycle" if orbit is not None else None
         if kind is None:
             simulated = True
@@ -209,6 +217,7 @@ def evaluate_row(task: dict) -> dict:
         result["chosen_growth"].append([float(growth[k]) for k in chosen])
         result["uncertainty"].append(float(np.max(error)))
         result["simulated"].append(simulated)
+        result["seconds"].append(time.perf_counter() - started)
         previous = (kind, state, orbit)
     return result
 
@@ -289,10 +298,12 @@ def transverse_map(node, grid: dict, L, *, parameters=None, chosen=(), out=None,
     arrays = {"kind": np.full(shape, -1), "growth_max": np.full(shape, math.nan),
               "unstable_modes": np.full(shape, -1),
               "chosen_growth": np.full(shape + (len(chosen),), math.nan),
-              "uncertainty": np.full(shape, math.nan), "simulated": np.zeros(shape, bool)}
+              "uncertainty": np.full(shape, math.nan), "simulated": np.zeros(shape, bool),
+              "seconds": np.full(shape, math.nan)}
     for j, row in rows.items():
         for key, array in arrays.items():
-            array[j] = np.array(row[key]).reshape(array[j].shape)
+            if key in row:  # (rows saved before "seconds" existed lack it)
+                array[j] = np.array(row[key]).reshape(array[j].shape)
     result = TransverseMap(node.name, base, {name1: values1, name2: values2}, L, chosen,
                            status=status, settings=settings, **arrays)
     if out is not None:

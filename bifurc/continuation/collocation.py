@@ -131,13 +131,15 @@ class Discretisation:
         return pts[index]
 
     def remesh(self, x_flat, new_mesh):
-        """(Discretisation on new_mesh, x interpolated onto it)."""
-        new = Discretisation(self.n, self.ntst, self.ncol, new_mesh)
+        """(Discretisation on new_mesh, of any number of intervals, x interpolated
+        onto it)."""
+        new = Discretisation(self.n, len(new_mesh) - 1, self.ncol, new_mesh)
         return new, self.evaluate(x_flat, new.tau).ravel()
 
-    def equidistributed_mesh(self, x_flat):
-        """A mesh that equidistributes h_j |x^(NCOL)|_j^(1/(NCOL+1)) (the local
-        error indicator of collocation, as in AUTO-07p's adaptive meshes)."""
+    def equidistributed_mesh(self, x_flat, ntst: int | None = None):
+        """A mesh of ``ntst`` intervals (default this one's) that equidistributes
+        h_j |x^(NCOL)|_j^(1/(NCOL+1)) (the local error indicator of collocation,
+        as in AUTO-07p's adaptive meshes)."""
         pts = self.points(x_flat)
         derivative = np.empty((self.ntst, self.n))
         # NCOL-th derivative of each interval's polynomial: NCOL-th finite difference
@@ -153,7 +155,7 @@ class Discretisation:
         density = (np.roll(density, 1) + 2 * density + np.roll(density, -1)) / 4
         cumulative = np.concatenate([[0.0], np.cumsum(density * self.h)])
         cumulative /= cumulative[-1]
-        targets = np.linspace(0.0, 1.0, self.ntst + 1)
+        targets = np.linspace(0.0, 1.0, (ntst or self.ntst) + 1)
         mesh = np.interp(targets, cumulative, self.mesh)
         mesh[0], mesh[-1] = 0.0, 1.0
         return mesh

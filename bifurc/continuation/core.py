@@ -159,17 +159,19 @@ class CurveEnd(Exception):
 
 
 def correct(problem: ContinuationProblem, u_predicted, tangent, options: ContinuationOptions,
-            keep_solver: bool = False):
+            keep_solver: bool = False, solver=None):
     """Newton corrector onto F(u) = 0 within the hyperplane t . (u - u*) = 0.
 
     Returns (u, iterations), plus the last factorisation with ``keep_solver``;
-    raises NewtonFailure.
+    raises NewtonFailure. Problems with ``reuse_factorization`` iterate with a
+    fixed factorisation (chord) while it contracts well; ``solver`` is one to
+    start with (e.g. a nearby point's, of the same bordered system).
     """
     u = np.array(u_predicted, dtype=float)
     tolerance = options.newton_tolerance
     row = _weighted(problem, tangent)
     chord = getattr(problem, "reuse_factorization", False)
-    solver, previous = None, math.inf
+    solver, previous = (solver if chord else None), math.inf
     for iteration in range(1, options.max_newton_iterations + 1):
         residual = problem.residual(u)
         rhs = np.concatenate([residual, [row @ (u - u_predicted)]])

@@ -34,7 +34,7 @@ from .build import cycle_branch, options_record, parameter_bounds
 from .collocation import Discretisation, collocation_blocks, orbit_statistics
 from .cycle_ends import check_homoclinic_end, watch_amplitude
 from .floquet import (TRIVIAL_TOLERANCE, floquet_eigenfunction, floquet_multipliers,
-                      nontrivial, trivial_error)
+                      leading_floquet_multipliers, nontrivial, trivial_error)
 from .core import (ContinuationOptions, CurveEnd, NewtonFailure, SparseBorderedProblem, factor,
                    correct, trace)
 from .equilibria import frequency_data
@@ -301,7 +301,9 @@ class PeriodicOrbit:
     """A periodic orbit on a collocation mesh (e.g. from :func:`find_cycle`).
 
     profile (NTST*NCOL + 1, n): the orbit at the representation points of
-    ``mesh`` (the last row equals the first); period in the model's time unit.
+    ``mesh`` (the last row equals the first); period in the model's time unit;
+    multipliers: all n by decreasing modulus (only the leading two from
+    ``CycleCorrector(...)(..., leading_only=True)``).
     """
 
     model: str
@@ -321,16 +323,19 @@ class PeriodicOrbit:
         return trivial_error(self.multipliers)
 
 
-def _newton_on_orbit(problem, u, what):
-    """Newton for a periodic orbit at fixed parameters (period free)."""
+def _newton_on_orbit(problem, u, what, solver=None, keep_solver: bool = False):
+    """Newton for a periodic orbit at fixed parameters (period free); with
+    ``keep_solver`` also returns the last factorisation (to start the next
+    nearby orbit's chord iteration with, as ``solver``)."""
     fix_parameter = np.zeros_like(u)
     fix_parameter[-1] = 1.0
     options = ContinuationOptions(max_newton_iterations=30)
     try:
-        u, _ = correct(problem, u, fix_parameter / np.sqrt(problem.inner_weights[-1]), options)
+        u, _, solver = correct(problem, u, fix_parameter / np.sqrt(problem.inner_weights[-1]),
+                               options, keep_solver=True, solver=solver)
     except NewtonFailure as failure:
         raise ParameterError(f"{what} did not converge as a periodic orbit: {failure}") from None
-    return u
+    return (u, solver) if keep_solver else u
 
 
 def distance_to_closed_curve(points, curve, scale) -> float:
@@ -401,24 +406,70 @@ def refine_cycle(model, base, time, series, period, *, ntst: int = 50, ncol: int
     return orbit, closure
 
 
-def correct_cycle(model, orbit: PeriodicOrbit, parameters) -> PeriodicOrbit:
-    """The cycle at ``parameters`` by Newton on the collocation system (period
-    free) from a nearby ``orbit`` on its mesh, e.g. the neighbour's on a grid
-    (natural-parameter continuation). ParameterError when Newton fails or
-    lands on a constant orbit (an equilibrium)."""
-    model = load_model(model)
-    compiled = compile_model(model)
-    base = parameter_vector(model, parameters)
-    disc = orbit.discretisation()
-    x = np.asarray(orbit.profile, float)[:-1].ravel()
-    problem = CycleProblem(compiled, base, 0, disc, x, adapt_mesh=False)
-    u = _newton_on_orbit(problem, np.concatenate([x, [orbit.period, base[0]]]),
-                         f"the orbit of period {orbit.period:.6g}")
-    profile = disc.points(u[:disc.size])
-    if np.max(np.ptp(profile, axis=0) / (1.0 + np.abs(profile).max(axis=0))) < 1e-8:
-        raise ParameterError("Newton converged to a constant orbit (an equilibrium)")
-    return PeriodicOrbit(model.name, dict(zip(model.parameter_names, base.tolist())), disc.mesh,
-                         orbit.ncol, profile, float(u[-2]), problem.multipliers(u))
+class CycleCorrector:
+    """Cycles of ``model`` corrected one after another at nearby parameters (a
+    grid row: natural-parameter continuation), by Newton on the collocation
+    system (period free) from the previous ``orbit`` on its mesh. While the
+    mesh stays the same, each Newton iteration starts from the previous
+    point's factorisation (chord iterations, refactored when they stop
+    contracting), which the next point's Jacobian differs from little.
+
+    ``corrector(orbit, parameters, refine_to=None, max_ntst=400,
+    leading_only=False)``: raises ParameterError when Newton fails or lands on
+    a constant orbit (an equilibrium). With ``refine_to``: where
+    |mu_trivial - 1| exceeds it, the cycle is moved to a mesh that
+    equidistributes the collocation error and corrected again, then to meshes
+    of twice as many intervals, up to ``max_ntst`` (the result may still
+    exceed it: check ``trivial_error``). ``leading_only``: the orbit carries
+    only its two multipliers of largest modulus (``floquet.leading_multipliers``:
+    enough for the stability and the trivial multiplier of a stable cycle,
+    and cheaper)."""
+
+    def __init__(self, model):
+        self.model = load_model(model)
+        self.compiled = compile_model(self.model)
+        self._solver, self._mesh = None, None
+
+    def __call__(self, orbit: PeriodicOrbit, parameters, *, refine_to: float | None = None,
+                 max_ntst: int = 400, leading_only: bool = False) -> PeriodicOrbit:
+        model = self.model
+        base = parameter_vector(model, parameters)
+        disc = orbit.discretisation()
+        x = np.asarray(orbit.profile, float)[:-1].ravel()
+        period = orbit.period
+        while True:
+            problem = CycleProblem(self.compiled, base, 0, disc, x, adapt_mesh=False)
+            same_mesh = self._mesh is not None and np.array_equal(self._mesh, disc.mesh)
+            previous = self._solver if same_mesh else None
+            self._solver, self._mesh = None, None  # unless Newton succeeds below
+            u, solver = _newton_on_orbit(problem, np.concatenate([x, [period, base[0]]]),
+                                         f"the orbit of period {orbit.period:.6g}",
+                                         solver=previous, keep_solver=True)
+            self._solver, self._mesh = solver, disc.mesh
+            profile = disc.points(u[:disc.size])
+            if np.max(np.ptp(profile, axis=0) / (1.0 + np.abs(profile).max(axis=0))) < 1e-8:
+                raise ParameterError("Newton converged to a constant orbit (an equilibrium)")
+            if leading_only:
+                multipliers = leading_floquet_multipliers(problem._system(u)[1])
+            else:
+                multipliers = problem.multipliers(u)
+            corrected = PeriodicOrbit(model.name, dict(zip(model.parameter_names, base.tolist())),
+                                      disc.mesh, orbit.ncol, profile, float(u[-2]), multipliers)
+            if refine_to is None or corrected.trivial_error <= refine_to:
+                break
+            ntst = disc.ntst if np.array_equal(disc.mesh, orbit.mesh) else 2 * disc.ntst
+            if ntst > max_ntst:
+                break
+            disc, x = disc.remesh(u[:disc.size], disc.equidistributed_mesh(u[:disc.size], ntst))
+            period = float(u[-2])
+        return corrected
+
+
+def correct_cycle(model, orbit: PeriodicOrbit, parameters, *, refine_to: float | None = None,
+                  max_ntst: int = 400) -> PeriodicOrbit:
+    """The cycle at ``parameters`` from a nearby ``orbit``: one step of
+    ``CycleCorrector`` (its doc)."""
+    return CycleCorrector(model)(orbit, parameters, refine_to=refine_to, max_ntst=max_ntst)
 
 
 def _doubled_start(model, point, compiled, free_index):

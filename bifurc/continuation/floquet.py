@@ -396,13 +396,16 @@ def _scaled_products(G_all, M_all):
 
 
 @nb.njit(cache=True, nogil=True)
-def _leading_after_one_sweep(G_all, Q_all, tolerance, lead_log):
+def _leading_after_one_sweep(G_all, Q_all, tolerance, lead_log, lead_phase):
     """One sweep of the orthogonal iteration per chain, on the leading two
     columns of Q_all[m] only (classical Gram-Schmidt, twice: Giraud et al.
-    2005). Where the leading block (one column, or the pair) has come back
-    to its own span -- the part of Q_N outside span(Q_0) below ``tolerance``,
-    i.e. S[p:, :p] of ``_sweeps`` negligible -- lead_log[m] is the log
-    modulus of its largest multiplier from the triangular factors; else NaN."""
+    2005). A leading block (the first column, or the pair) has split off when
+    it has come back to its own span -- the part of Q_N outside span(Q_0)
+    below ``tolerance``, i.e. S[p:, :p] of ``_sweeps`` negligible. Then its
+    multipliers come from the triangular factors: lead_log[m, k] = log |mu_k|
+    and lead_phase[m, k] = mu_k / |mu_k| for the two leading multipliers
+    (k = 0, 1) where the pair split off, for the first alone where only it
+    did; NaN where unresolved."""
     count, N, n = G_all.shape[0], G_all.shape[1], G_all.shape[2]
     p = 2
     R_all = np.empty((N, p, p), dtype=G_all.dtype)
@@ -411,7 +414,9 @@ def _leading_after_one_sweep(G_all, Q_all, tolerance, lead_log):
     S = np.empty((p, p), dtype=G_all.dtype)
     product = np.empty((p, p), dtype=G_all.dtype)
     for m in range(count):
-        lead_log[m] = np.nan
+        for k in range(p):
+            lead_log[m, k] = np.nan
+            lead_phase[m, k] = 1.0
         for a in range(n):
             for b in range(p):
                 Q[a, b] = Q_all[m, a, b]
@@ -448,15 +453,17 @@ def _leading_after_one_sweep(G_all, Q_all, tolerance, lead_log):
                 break
         if deficient:
             continue
-        # S = Q_0^H Q_N, and the part of each column of Q_N outside span(Q_0)
+        # S = Q_0^H Q_N, and the part of Q_N's leading columns outside span(Q_0[:, :size])
+        for b in range(p):
+            for c in range(p):
+                acc = 0.0 * S[0, 0]
+                for a in range(n):
+                    acc += np.conj(Q_all[m, a, c]) * Q[a, b]
+                S[c, b] = acc
+        split = np.zeros(p + 1, dtype=np.bool_)
         for size in range(1, p + 1):
             outside = 0.0
             for b in range(size):
-                for c in range(p):
-                    acc = 0.0 * S[0, 0]
-                    for a in range(n):
-                        acc += np.conj(Q_all[m, a, c]) * Q[a, b]
-                    S[c, b] = acc
                 rest = 0.0
                 for a in range(n):
                     acc = Q[a, b]
@@ -464,24 +471,30 @@ def _leading_after_one_sweep(G_all, Q_all, tolerance, lead_log):
                         acc -= Q_all[m, a, c] * S[c, b]
                     rest += abs(acc) ** 2
                 outside = max(outside, np.sqrt(rest))
-            if outside > tolerance:
-                continue
-            for b in range(p):  # the whole of S for the block product
-                for c in range(p):
-                    acc = 0.0 * S[0, 0]
-                    for a in range(n):
-                        acc += np.conj(Q_all[m, a, c]) * Q[a, b]
-                    S[c, b] = acc
-            log_size = _block_product(R_all, S, 0, size, product)
-            if size == 1:
-                largest = abs(product[0, 0])
-            else:  # the larger root of the 2 x 2 block's characteristic polynomial
-                half_trace = 0.5 * (product[0, 0] + product[1, 1]) + 0j
-                det = product[0, 0] * product[1, 1] - product[0, 1] * product[1, 0] + 0j
-                root = np.sqrt(half_trace * half_trace - det)
-                largest = max(abs(half_trace + root), abs(half_trace - root))
-            lead_log[m] = np.log(largest) + log_size if largest > 0 else -np.inf
-            break
+            split[size] = outside <= tolerance
+        if split[2]:
+            log_size = _block_product(R_all, S, 0, 2, product)
+            half_trace = 0.5 * (product[0, 0] + product[1, 1]) + 0j
+            det = product[0, 0] * product[1, 1] - product[0, 1] * product[1, 0] + 0j
+            root = np.sqrt(half_trace * half_trace - det)
+            first = half_trace + root
+            if abs(half_trace - root) > abs(first):
+                first = half_trace - root
+            second = det / first if first != 0 else 0.0 * first
+            for k, value in ((0, first), (1, second)):
+                if value != 0:
+                    lead_log[m, k] = np.log(abs(value)) + log_size
+                    lead_phase[m, k] = value / abs(value)
+                else:
+                    lead_log[m, k] = -np.inf
+        elif split[1]:
+            log_size = _block_product(R_all, S, 0, 1, product)
+            value = product[0, 0] + 0j
+            if value != 0:
+                lead_log[m, 0] = np.log(abs(value)) + log_size
+                lead_phase[m, 0] = value / abs(value)
+            else:
+                lead_log[m, 0] = -np.inf
 
 
 def _batch_starts(M):
@@ -509,34 +522,40 @@ def _batch_starts(M):
     return np.ascontiguousarray(q.astype(M.dtype))
 
 
-def leading_log_multipliers(G_all) -> np.ndarray:
-    """log |mu_max| of G_{N-1} ... G_0 for each of a batch of transfer-matrix
-    chains G_all (m, N, n, n): the periodic Schur method of the module doc,
-    batched. Each chain starts from its scaled product's eigenvectors and
-    makes one sweep; where the leading block has split off there (the
-    product's dominant subspace was right), its multiplier comes from the
-    sweep's triangular factors, with the relative accuracy of the full
-    method; the other chains run ``floquet_from_transfer``."""
+def leading_multipliers(G_all, count: int = 1):
+    """The ``count`` (1 or 2) multipliers of largest modulus of G_{N-1} ... G_0
+    for each of a batch of transfer-matrix chains G_all (m, N, n, n), as
+    (log_modulus, phase), each (m, count): the periodic Schur method of the
+    module doc, batched. Each chain starts from its scaled product's
+    eigenvectors and makes one sweep; where the leading block has split off
+    there (the product's dominant subspace was right), its multipliers come
+    from the sweep's triangular factors, with the relative accuracy of the
+    full method; the other chains run ``floquet_from_transfer``."""
     G_all = np.ascontiguousarray(G_all)
     if not np.all(np.isfinite(G_all)):
         raise FloatingPointError("non-finite transfer matrices")
-    count, n = G_all.shape[0], G_all.shape[2]
-    if n <= 2:  # nothing to gain from a partial sweep
-        return np.array([math.log(max(float(np.abs(floquet_from_transfer(G)).max()),
-                                      np.finfo(float).tiny)) for G in G_all])
-    M = np.empty((count, n, n), dtype=G_all.dtype)
-    _scaled_products(G_all, M)
-    starts_ok = np.all(np.isfinite(M), axis=(1, 2))
-    Q = np.empty_like(M)
-    if starts_ok.any():
-        Q[starts_ok] = _batch_starts(M[starts_ok])
-    Q[~starts_ok] = _generic_start(n, np.iscomplexobj(G_all))
-    lead = np.empty(count)
-    _leading_after_one_sweep(G_all, Q, 64 * np.finfo(float).eps * n, lead)
-    for m in np.flatnonzero(np.isnan(lead)):
-        mu = floquet_from_transfer(G_all[m])
-        lead[m] = math.log(max(float(np.abs(mu).max()), np.finfo(float).tiny))
-    return lead
+    chains, n = G_all.shape[0], G_all.shape[2]
+    log_modulus = np.full((chains, 2), np.nan)
+    phase = np.ones((chains, 2), dtype=complex)
+    if n > 2:  # (for n <= 2 a partial sweep gains nothing)
+        M = np.empty((chains, n, n), dtype=G_all.dtype)
+        _scaled_products(G_all, M)
+        starts_ok = np.all(np.isfinite(M), axis=(1, 2))
+        Q = np.empty_like(M)
+        if starts_ok.any():
+            Q[starts_ok] = _batch_starts(M[starts_ok])
+        Q[~starts_ok] = _generic_start(n, np.iscomplexobj(G_all))
+        _leading_after_one_sweep(G_all, Q, 64 * np.finfo(float).eps * n, log_modulus, phase)
+    for m in np.flatnonzero(np.isnan(log_modulus[:, :count]).any(axis=1)):
+        mu = floquet_from_transfer(G_all[m])[:2]  # by decreasing modulus
+        size = np.maximum(np.abs(mu), np.finfo(float).tiny)
+        log_modulus[m, :len(mu)], phase[m, :len(mu)] = np.log(size), mu / size
+    return log_modulus[:, :count], phase[:, :count]
+
+
+def leading_log_multipliers(G_all) -> np.ndarray:
+    """log |mu_max| for each chain of a batch (``leading_multipliers``)."""
+    return leading_multipliers(G_all, 1)[0][:, 0]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -665,6 +684,19 @@ def floquet_multipliers(blocks) -> np.ndarray:
     return floquet_from_transfer(G)
 
 
+def leading_floquet_multipliers(blocks, count: int = 2) -> np.ndarray:
+    """The ``count`` Floquet multipliers of largest modulus of the collocated
+    variational equation with ``blocks`` (as ``floquet_multipliers``; by
+    ``leading_multipliers``, cheaper when the others are not needed)."""
+    blocks = np.ascontiguousarray(blocks)
+    G = np.empty((1, blocks.shape[0], blocks.shape[2], blocks.shape[2]), dtype=blocks.dtype)
+    _condense(blocks, G[0])
+    log_modulus, phase = leading_multipliers(G, count)
+    mu = phase[0] * np.exp(np.minimum(log_modulus[0], 709.0))
+    mu[log_modulus[0] > 709.0] = np.inf
+    return mu if np.iscomplexobj(blocks) else _conjugate_pairs(mu)
+
+
 def trivial_index(multipliers) -> int:
     """Index of the multiplier closest to 1 (the phase direction)."""
     return int(np.argmin(np.abs(np.asarray(multipliers) - 1.0)))
@@ -733,5 +765,6 @@ def floquet_eigenfunction(blocks, n: int, multiplier: complex) -> np.ndarray:
 
 
 __all__ = ["TRIVIAL_TOLERANCE", "floquet_from_transfer", "floquet_multipliers", "trivial_index",
-           "leading_log_multipliers", "shifted_transfer_matrices",
+           "leading_multipliers", "leading_log_multipliers", "leading_floquet_multipliers",
+           "shifted_transfer_matrices",
            "trivial_error", "nontrivial", "transfer_matrices", "floquet_eigenfunction"]

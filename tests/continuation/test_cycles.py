@@ -284,3 +284,43 @@ def test_branch_point_of_cycles_on_request():
     bpc = only(branch, "BPC")
     assert abs(bpc.parameters["c"] - 0.6) < 1e-12  # round-off (measured 3e-15)
     assert np.sort(np.abs(bpc.eigenvalues - 1))[1] < 1e-12  # a second multiplier at 1
+
+
+def test_cycle_corrector_walks_a_row_and_refines_its_mesh():
+    """CycleCorrector, as the transverse maps use it, on the seed paper's node
+    (a fast synaptic spike): started from a cycle on 60 uniform intervals, it
+    refines the mesh until |mu_trivial - 1| <= 1e-6, then walks
+    ten grid steps reusing its factorisation. Each cycle is checked by
+    shooting (scipy's Radau from its first point returns after one period),
+    and the two leading multipliers it carries (``leading_only``) against the
+    full periodic Schur computation on the same orbit."""
+    from bifurc.codegen import compile_model, parameter_vector
+    from bifurc.continuation.cycles import CycleCorrector, CycleProblem, PeriodicOrbit
+    from bifurc.msf import homogeneous_model
+
+    paper = dict(tau_e=8.0, tau_i=8.0, tau_se=1.0, tau_si=5.0, eta_e=-5.0, eta_i=-5.0,
+                 J_ee=5.0, J_ei=13.0, J_ie=13.0, J_ii=5.0, I_i=0.0, eps=20.0)
+    hom = homogeneous_model(bf.load_model("ei"))
+    found = find_cycle(hom, hom.parameters(**paper, I_e=6.0))
+    coarse_disc = bf.continuation.collocation.Discretisation(hom.n_states, 60, found.ncol)
+    coarse = PeriodicOrbit(hom.name, found.parameters, coarse_disc.mesh, found.ncol,
+                           found.discretisation().evaluate(found.profile[:-1].ravel(),
+                                                           np.r_[coarse_disc.tau, 1.0]),
+                           found.period, found.multipliers)
+    corrector = CycleCorrector(hom)
+    compiled = compile_model(hom)
+    orbit = coarse
+    for step in range(11):
+        p = hom.parameters(**paper, I_e=6.0 + 0.05 * step)
+        orbit = corrector(orbit, p, refine_to=1e-6, leading_only=True)
+        assert orbit.trivial_error <= 1e-6
+        vector = parameter_vector(hom, p)
+        run = solve_ivp(lambda t, x: compiled.vector_field(x, vector), (0, orbit.period),
+                        orbit.profile[0], method="Radau", rtol=1e-11, atol=1e-12)
+        assert np.max(np.abs(run.y[:, -1] - orbit.profile[0]) / np.ptp(orbit.profile, axis=0)) \
+            < 1e-5
+        x = orbit.profile[:-1].ravel()
+        problem = CycleProblem(compiled, vector, 0, orbit.discretisation(), x, adapt_mesh=False)
+        full = problem.multipliers(np.r_[x, orbit.period, vector[0]])
+        np.testing.assert_allclose(orbit.multipliers, full[:2], rtol=1e-8)
+    assert len(orbit.mesh) - 1 > 60  # refined
