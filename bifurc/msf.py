@@ -86,18 +86,21 @@ def dispersion_relation(node, parameters, state, L_values, *, homogeneous=None):
     return eigenvalues.real.max(axis=1), eigenvalues
 
 
-def _cycle_variation(node, orbit, homogeneous):
+def _cycle_variation(node, orbit, homogeneous, with_blocks: bool = True):
     """(blocks, shift) of the collocated variational equation along ``orbit``:
     mode L has the blocks ``blocks + (L - 1) shift`` (the homogeneous
-    Jacobian A + eps H shifted by eps (L - 1) H), on the orbit's own mesh."""
+    Jacobian A + eps H shifted by eps (L - 1) H), on the orbit's own mesh
+    (blocks None unless ``with_blocks``)."""
     from .continuation.cycles import CycleProblem
 
     p_node, eps, H = _node_and_coupling(homogeneous, node, orbit.parameters)
-    p_hom = parameter_vector(homogeneous, orbit.parameters)
     disc = orbit.discretisation()
-    x = orbit.profile[:-1].ravel()
-    problem = CycleProblem(compile_model(homogeneous), p_hom, 0, disc, x, adapt_mesh=False)
-    _, blocks, _, _ = problem._system(np.concatenate([x, [orbit.period, p_hom[0]]]))
+    blocks = None
+    if with_blocks:
+        p_hom = parameter_vector(homogeneous, orbit.parameters)
+        x = orbit.profile[:-1].ravel()
+        problem = CycleProblem(compile_model(homogeneous), p_hom, 0, disc, x, adapt_mesh=False)
+        _, blocks, _, _ = problem._system(np.concatenate([x, [orbit.period, p_hom[0]]]))
     return blocks, shifted_blocks(disc, orbit.period, eps * H)
 
 
@@ -149,34 +152,41 @@ def cycle_msf(node, orbit, L_values, *, homogeneous=None):
     return exponents, multipliers
 
 
-def cycle_growth_rates(node, orbit, L_values, *, homogeneous=None) -> np.ndarray:
+def cycle_growth_rates(node, orbit, L_values, *, homogeneous=None, blocks=None,
+                       own_multipliers: bool = False):
     """The exponents of ``cycle_msf`` (the largest Floquet exponent per L, the
     trivial multiplier left out at L = 1) without the other multipliers: the
     transfer matrices of all modes in one kernel call, their leading
     multipliers by the batched periodic Schur sweep
-    (``floquet.leading_log_multipliers``)."""
-    from .continuation.floquet import (floquet_multipliers, leading_log_multipliers,
-                                       nontrivial, shifted_transfer_matrices)
+    (``floquet.leading_multipliers``). ``blocks``: the orbit's collocation
+    blocks where the caller has them (``CycleCorrector.blocks``). With
+    ``own_multipliers`` returns (exponents, the cycle's own two multipliers
+    of largest modulus), computed in the same pass; an orbit without
+    multipliers (None) then needs no other computation of them."""
+    from .continuation.floquet import (leading_multipliers, nontrivial,
+                                       shifted_transfer_matrices)
 
     node = load_model(node)
     homogeneous = homogeneous or homogeneous_model(node)
-    blocks, shift = _cycle_variation(node, orbit, homogeneous)
+    own_blocks, shift = _cycle_variation(node, orbit, homogeneous, blocks is None)
+    blocks = own_blocks if blocks is None else blocks
     L_values, representatives = _distinct_modes(L_values)
     exponents = np.empty(len(L_values))
     homogeneous_mode = np.abs(L_values - 1.0) < 1e-12
+    compute = (representatives == np.arange(len(L_values))) & ~homogeneous_mode
+    factors = np.concatenate([[0.0], L_values[compute] - 1.0])  # 0: the cycle itself
+    if not np.any(np.asarray(factors).imag != 0):
+        factors = np.asarray(factors).real
+    G = shifted_transfer_matrices(blocks, shift, factors)
+    log_modulus, phase = leading_multipliers(G, 2, pairs=np.arange(len(G)) == 0)
+    own = phase[0] * np.exp(np.minimum(log_modulus[0], 709.0))
+    exponents[compute] = log_modulus[1:, 0] / orbit.period
     if homogeneous_mode.any():  # the cycle's own multipliers, the trivial one left out
-        own = orbit.multipliers if orbit.multipliers is not None else floquet_multipliers(blocks)
-        others = np.abs(nontrivial(own))
+        others = np.abs(nontrivial(orbit.multipliers if orbit.multipliers is not None else own))
         exponents[homogeneous_mode] = math.log(max(others.max(), np.finfo(float).tiny)) \
             / orbit.period
-    compute = (representatives == np.arange(len(L_values))) & ~homogeneous_mode
-    if compute.any():
-        factors = L_values[compute] - 1.0
-        if not np.any(np.asarray(factors).imag != 0):
-            factors = np.asarray(factors).real
-        G = shifted_transfer_matrices(blocks, shift, factors)
-        exponents[compute] = leading_log_multipliers(G) / orbit.period
-    return exponents[representatives]
+    exponents = exponents[representatives]
+    return (exponents, own) if own_multipliers else exponents
 
 
 def orbit_at(branch, index: int):

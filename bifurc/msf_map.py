@@ -129,23 +129,35 @@ def _stable_equilibrium(homogeneous, compiled, p, guess):
     return x
 
 
-def _stable_cycle(corrector, homogeneous, orbit, parameters):
-    """The cycle corrected from the neighbour's ``orbit`` (by ``corrector``, a
-    CycleCorrector of the row), if it is stable."""
+def _stable_cycle(corrector, node, homogeneous, orbit, parameters, L):
+    """(cycle, growth rates of the modes L) corrected from the neighbour's
+    ``orbit`` (by ``corrector``, a CycleCorrector of the row), if it is stable
+    and in the domain, else None. The cycle's own leading multipliers come
+    with the modes' (``cycle_growth_rates``); where its trivial multiplier is
+    not trusted, the mesh is refined (``refine_to``) and the modes done again."""
+    from dataclasses import replace
+
     from .continuation.floquet import trivial_error, trivial_index
+    from .msf import cycle_growth_rates
 
     try:
-        cycle = corrector(orbit, parameters, refine_to=TRUSTED_TRIVIAL, leading_only=True)
+        cycle = corrector(orbit, parameters, multipliers=None)
+        growth, own = cycle_growth_rates(node, cycle, L, homogeneous=homogeneous,
+                                         blocks=corrector.blocks, own_multipliers=True)
+        if trivial_error(own) > TRUSTED_TRIVIAL:
+            cycle = corrector(orbit, parameters, refine_to=TRUSTED_TRIVIAL,
+                              multipliers="leading")
+            growth, own = cycle_growth_rates(node, cycle, L, homogeneous=homogeneous,
+                                             blocks=corrector.blocks, own_multipliers=True)
     except (ParameterError, np.linalg.LinAlgError, FloatingPointError):
         return None
-    mu = cycle.multipliers
-    if trivial_error(mu) > TRUSTED_TRIVIAL:
+    if trivial_error(own) > TRUSTED_TRIVIAL:
         return None
-    if np.abs(np.delete(mu, trivial_index(mu))).max() >= 1.0:
+    if np.abs(np.delete(own, trivial_index(own))).max() >= 1.0:
         return None
     if homogeneous.domain_violations(cycle.profile):
         return None
-    return cycle
+    return replace(cycle, multipliers=own), growth
 
 
 def evaluate_row(task: dict) -> dict:
@@ -173,13 +185,14 @@ def evaluate_row(task: dict) -> dict:
                                                name2: task["value2"]})
         p = parameter_vector(homogeneous, parameters)
         started = time.perf_counter()
-        kind, state, orbit, simulated = None, None, None, False
+        kind, state, orbit, simulated, growth = None, None, None, False, None
         if previous is not None and previous[0] == "equilibrium":
             state = _stable_equilibrium(homogeneous, compiled, p, previous[1])
             kind = "equilibrium" if state is not None else None
-        elif previous is not None and previous[0] == "cycle":
-            orbit = _stable_cycle(corrector, homogeneous, previous[2], parameters)
-            kind = "cycle" if orbit is not None else None
+        elif previous is not None and previous[0] == "cycle" and previous[2] is not None:
+            continued = _stable_cycle(corrector, node, homogeneous, previous[2], parameters, L)
+            if continued is not None:
+                kind, (orbit, growth) = "cycle", continued
         if kind is None:
             simulated = True
             guess = None if previous is None or previous[0] == "diverged" else previous[1]
@@ -192,7 +205,8 @@ def evaluate_row(task: dict) -> dict:
                                                       homogeneous=homogeneous)
             error = 1e-10 * max(1.0, float(np.abs(eigenvalues).max()))  # round-off
         elif kind == "cycle":
-            growth = cycle_growth_rates(node, orbit, L, homogeneous=homogeneous)
+            if growth is None:  # (a continued cycle comes with its growth rates)
+                growth = cycle_growth_rates(node, orbit, L, homogeneous=homogeneous)
             # exponents are trusted to about the trivial multiplier's error / T;
             # three of those, as three standard errors for irregular states (at
             # eps = 0 every mode has the trivial multiplier: growth = its error)

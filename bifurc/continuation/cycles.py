@@ -302,8 +302,8 @@ class PeriodicOrbit:
 
     profile (NTST*NCOL + 1, n): the orbit at the representation points of
     ``mesh`` (the last row equals the first); period in the model's time unit;
-    multipliers: all n by decreasing modulus (only the leading two from
-    ``CycleCorrector(...)(..., leading_only=True)``).
+    multipliers: all n by decreasing modulus (only the leading two, or None,
+    from ``CycleCorrector`` when asked).
     """
 
     model: str
@@ -415,23 +415,31 @@ class CycleCorrector:
     contracting), which the next point's Jacobian differs from little.
 
     ``corrector(orbit, parameters, refine_to=None, max_ntst=400,
-    leading_only=False)``: raises ParameterError when Newton fails or lands on
+    multipliers="all")``: raises ParameterError when Newton fails or lands on
     a constant orbit (an equilibrium). With ``refine_to``: where
     |mu_trivial - 1| exceeds it, the cycle is moved to a mesh that
     equidistributes the collocation error and corrected again, then to meshes
     of twice as many intervals, up to ``max_ntst`` (the result may still
-    exceed it: check ``trivial_error``). ``leading_only``: the orbit carries
-    only its two multipliers of largest modulus (``floquet.leading_multipliers``:
-    enough for the stability and the trivial multiplier of a stable cycle,
-    and cheaper)."""
+    exceed it: check ``trivial_error``). ``multipliers="leading"``: the orbit
+    carries only its two multipliers of largest modulus
+    (``floquet.leading_multipliers``: enough for the stability and the
+    trivial multiplier of a stable cycle, and cheaper); None: none (no
+    ``refine_to`` then). ``corrector.blocks`` are the collocation blocks of
+    the variational equation along the last orbit returned."""
 
     def __init__(self, model):
         self.model = load_model(model)
         self.compiled = compile_model(self.model)
         self._solver, self._mesh = None, None
+        self.blocks = None
 
     def __call__(self, orbit: PeriodicOrbit, parameters, *, refine_to: float | None = None,
-                 max_ntst: int = 400, leading_only: bool = False) -> PeriodicOrbit:
+                 max_ntst: int = 400, multipliers: str | None = "all") -> PeriodicOrbit:
+        if multipliers not in ("all", "leading", None):
+            raise ParameterError(f"`multipliers` must be 'all', 'leading' or None, got "
+                                 f"{multipliers!r}")
+        if multipliers is None and refine_to is not None:
+            raise ParameterError("`refine_to` needs the multipliers (the trivial one)")
         model = self.model
         base = parameter_vector(model, parameters)
         disc = orbit.discretisation()
@@ -449,12 +457,11 @@ class CycleCorrector:
             profile = disc.points(u[:disc.size])
             if np.max(np.ptp(profile, axis=0) / (1.0 + np.abs(profile).max(axis=0))) < 1e-8:
                 raise ParameterError("Newton converged to a constant orbit (an equilibrium)")
-            if leading_only:
-                multipliers = leading_floquet_multipliers(problem._system(u)[1])
-            else:
-                multipliers = problem.multipliers(u)
+            self.blocks = problem._system(u)[1]
+            mu = None if multipliers is None else problem.multipliers(u) \
+                if multipliers == "all" else leading_floquet_multipliers(self.blocks)
             corrected = PeriodicOrbit(model.name, dict(zip(model.parameter_names, base.tolist())),
-                                      disc.mesh, orbit.ncol, profile, float(u[-2]), multipliers)
+                                      disc.mesh, orbit.ncol, profile, float(u[-2]), mu)
             if refine_to is None or corrected.trivial_error <= refine_to:
                 break
             ntst = disc.ntst if np.array_equal(disc.mesh, orbit.mesh) else 2 * disc.ntst

@@ -522,10 +522,12 @@ def _batch_starts(M):
     return np.ascontiguousarray(q.astype(M.dtype))
 
 
-def leading_multipliers(G_all, count: int = 1):
+def leading_multipliers(G_all, count: int = 1, pairs=None):
     """The ``count`` (1 or 2) multipliers of largest modulus of G_{N-1} ... G_0
     for each of a batch of transfer-matrix chains G_all (m, N, n, n), as
-    (log_modulus, phase), each (m, count): the periodic Schur method of the
+    (log_modulus, phase), each (m, count) (with count = 2 and a boolean mask
+    ``pairs``, the second only where it is True, NaN elsewhere when the sweep
+    did not give it): the periodic Schur method of the
     module doc, batched. Each chain starts from its scaled product's
     eigenvectors and makes one sweep; where the leading block has split off
     there (the product's dominant subspace was right), its multipliers come
@@ -546,7 +548,10 @@ def leading_multipliers(G_all, count: int = 1):
             Q[starts_ok] = _batch_starts(M[starts_ok])
         Q[~starts_ok] = _generic_start(n, np.iscomplexobj(G_all))
         _leading_after_one_sweep(G_all, Q, 64 * np.finfo(float).eps * n, log_modulus, phase)
-    for m in np.flatnonzero(np.isnan(log_modulus[:, :count]).any(axis=1)):
+    wanted = np.isnan(log_modulus[:, 0])
+    if count == 2:
+        wanted |= np.isnan(log_modulus[:, 1]) & (True if pairs is None else np.asarray(pairs))
+    for m in np.flatnonzero(wanted):
         mu = floquet_from_transfer(G_all[m])[:2]  # by decreasing modulus
         size = np.maximum(np.abs(mu), np.finfo(float).tiny)
         log_modulus[m, :len(mu)], phase[m, :len(mu)] = np.log(size), mu / size

@@ -292,7 +292,7 @@ def test_cycle_corrector_walks_a_row_and_refines_its_mesh():
     refines the mesh until |mu_trivial - 1| <= 1e-6, then walks
     ten grid steps reusing its factorisation. Each cycle is checked by
     shooting (scipy's Radau from its first point returns after one period),
-    and the two leading multipliers it carries (``leading_only``) against the
+    and the two leading multipliers it carries (``multipliers="leading"``) against the
     full periodic Schur computation on the same orbit."""
     from bifurc.codegen import compile_model, parameter_vector
     from bifurc.continuation.cycles import CycleCorrector, CycleProblem, PeriodicOrbit
@@ -312,7 +312,7 @@ def test_cycle_corrector_walks_a_row_and_refines_its_mesh():
     orbit = coarse
     for step in range(11):
         p = hom.parameters(**paper, I_e=6.0 + 0.05 * step)
-        orbit = corrector(orbit, p, refine_to=1e-6, leading_only=True)
+        orbit = corrector(orbit, p, refine_to=1e-6, multipliers="leading")
         assert orbit.trivial_error <= 1e-6
         vector = parameter_vector(hom, p)
         run = solve_ivp(lambda t, x: compiled.vector_field(x, vector), (0, orbit.period),
