@@ -12,8 +12,10 @@ the previous point's state is corrected by Newton at the next point (an
 equilibrium, or a cycle by collocation, period free) and kept while it stays
 stable (eigenvalues; multipliers with the trivial one trusted) and in the
 model's domain. Only where that fails is the homogeneous system simulated
-(find_attractor, from the previous state), and only quasi-periodic or
-chaotic states are integrated with their variational equations
+(find_attractor, from the previous state; where the run does not settle, it
+goes on twice more for twice as long: next to a bifurcation the transient
+is slow), and only quasi-periodic or chaotic states are integrated with
+their variational equations
 (msf.transverse_exponents). A row's first point is found by simulation. In a
 bistable region the map therefore follows the attractor the row arrived on,
 as continuation does. Rows run in parallel (local processes, or an executor
@@ -199,6 +201,12 @@ def evaluate_row(task: dict) -> dict:
             attractor = find_attractor(homogeneous, parameters, guess=guess,
                                        transient=settings["transient"], ntst=settings["ntst"],
                                        ncol=settings["ncol"])
+            for _ in range(2):  # a slow transient (next to a bifurcation) is not yet
+                if attractor.kind != "irregular":  # irregular motion: run on, twice as long
+                    break
+                attractor = find_attractor(homogeneous, parameters, guess=attractor.state,
+                                           transient=2 * settings["transient"],
+                                           ntst=settings["ntst"], ncol=settings["ncol"])
             kind, state, orbit = attractor.kind, attractor.state, attractor.orbit
         if kind == "equilibrium":
             growth, eigenvalues = dispersion_relation(node, parameters, state, L,
