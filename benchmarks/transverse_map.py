@@ -39,17 +39,16 @@ from bifurc.connectome import synthetic_connectome
 from bifurc.msf import homogeneous_model
 from bifurc.msf_map import KINDS, transverse_map
 
-#: ../shared/docs/paper.md (their scripts' values)
-PAPER = dict(tau_e=8.0, tau_i=8.0, tau_se=1.0, tau_si=5.0, eta_e=-5.0, eta_i=-5.0, J_ee=5.0,
-             J_ei=13.0, J_ie=13.0, J_ii=5.0, I_i=0.0)
+#: the seed paper's values (../shared/docs/paper.md), the `ei` preset
+PAPER = dict(bf.load_model("ei").presets["delicado2025"].values)
 I_E = np.round(np.arange(0.0, 16.0 + 1e-9, 0.05), 10)
 EPS_ROWS = 601
 
 
 def peer_point(node, hom, modes, I_e, eps):
     """(kind, largest growth rate) by the paper's point-by-point method (module doc)."""
-    p = parameter_vector(hom, hom.parameters(**PAPER, I_e=I_e, eps=eps))
-    p_node = parameter_vector(node, node.parameters(**PAPER, I_e=I_e))
+    p = parameter_vector(hom, hom.parameters(preset="delicado2025", I_e=I_e, eps=eps))
+    p_node = parameter_vector(node, node.parameters(preset="delicado2025", I_e=I_e))
     compiled, node_compiled = compile_model(hom), compile_model(node)
     H = node_compiled.coupling_matrix(p_node)
     n = hom.n_states

@@ -38,6 +38,19 @@ def _parse_assignments(items) -> dict:
     return values
 
 
+def _overrides(args, model) -> dict:
+    """Parameter values from ``--preset`` (a named set of the model file) and
+    then ``--set`` (which wins)."""
+    values = {}
+    if getattr(args, "preset", None):
+        if args.preset not in model.presets:
+            raise BifurcError(f"--preset {args.preset}: model {model.name} has no such preset "
+                              f"(presets: {', '.join(model.presets) or 'none'})")
+        values.update(model.presets[args.preset].values)
+    values.update(_parse_assignments(args.set))
+    return values
+
+
 def _output_folder(path) -> Path:
     """``--out``, checked before any work: a folder (or one that can be made)
     where this process may write."""
@@ -134,7 +147,7 @@ def command_simulate(args) -> int:
 
     out = _output_folder(args.out)
     model = load_model(args.model)
-    parameters = model.parameters(**_parse_assignments(args.set))
+    parameters = model.parameters(**_overrides(args, model))
     integrator = _integrator(args)
     sample_interval = args.sample_interval or (args.dt if args.method != "dopri" else 0.1)
     noise = Noise(args.noise) if args.noise else None
@@ -228,7 +241,7 @@ def command_diagram(args) -> int:
     if args.y is not None and args.y not in model.state_names:
         raise BifurcError(f"--y {args.y!r} is not a state of {model.name}; states: "
                           f"{', '.join(model.state_names)}")
-    overrides = _parse_assignments(args.set)
+    overrides = _overrides(args, model)
     lower, upper = args.range
     if not lower < upper:
         raise BifurcError(f"--range needs LO < HI, got {lower:g} {upper:g}")
@@ -426,7 +439,7 @@ def command_msf(args) -> int:
     name, _, value = args.at.partition("=")
     if not name or not value:
         raise BifurcError(f"--at expects PAR=VALUE, got {args.at!r}")
-    overrides = _parse_assignments(args.set)
+    overrides = _overrides(args, model)
     overrides.update(_parse_assignments([args.at]))
     overrides["eps"] = args.eps
     parameters = homogeneous.parameters(**overrides)
@@ -502,7 +515,7 @@ def _msf_plane(args, model, homogeneous) -> int:
     grid = parse_grid(args.plane)
     if len(grid) != 2:
         raise BifurcError(f"--plane needs two different parameters, got {', '.join(grid)}")
-    overrides = _parse_assignments(args.set)
+    overrides = _overrides(args, model)
     if "eps" not in grid:
         if args.eps is None:
             raise BifurcError("--eps is required unless eps is one of the --plane parameters")
@@ -568,7 +581,7 @@ def _lyapunov_scan(args, model) -> int:
         raise BifurcError(f"--workers must be >= 1, got {workers}")
     with _dask_executor(args.scheduler) as executor:
         scan = lyapunov_scan(model, args.connectome, args.eps, parameter, values,
-                             parameters=_parse_assignments(args.set),
+                             parameters=_overrides(args, model),
                              n_exponents=args.exponents, duration=args.duration,
                              transient=args.transient, workers=workers, executor=executor,
                              progress=not args.quiet)
@@ -604,7 +617,7 @@ def _msf_along_branches(args, model, homogeneous) -> int:
     if not args.range:
         raise BifurcError("--free needs --range LO HI")
     lower, upper = args.range
-    overrides = _parse_assignments(args.set)
+    overrides = _overrides(args, model)
     overrides["eps"] = args.eps
     overrides.setdefault(args.free, lower)
     if not lower <= overrides[args.free] <= upper:
@@ -721,7 +734,7 @@ def command_sweep(args) -> int:
                            chaos_threshold=args.chaos_threshold, max_duration=args.max_duration)
     with _dask_executor(args.scheduler) as executor:
         result = sweep(model, parse_grid(args.grid), args.measure,
-                       parameters=_parse_assignments(args.set), options=options,
+                       parameters=_overrides(args, model), options=options,
                        executor=executor, workers=args.workers, out=out,
                        progress=not args.quiet)
     files = [out / "sweep.csv", out / "sweep.json"]
@@ -769,6 +782,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "Hz, time in ms) and, with --csv, DIR/timeseries.csv.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     sub.add_argument("model", metavar="MODEL", help="built-in name or path to a .toml/.yaml file")
+    sub.add_argument("--preset", metavar="NAME",
+                     help="a named parameter set of the model file (bifurc show MODEL lists "
+                          "them); --set values override it")
     sub.add_argument("--set", action="append", metavar="NAME=VALUE",
                      help="parameter value (repeat, or comma-separate)")
     sub.add_argument("--duration", type=float, default=1000.0, help="simulated time (ms)")
@@ -809,6 +825,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--free", required=True, metavar="PAR", help="free parameter")
     sub.add_argument("--range", required=True, nargs=2, type=float, metavar=("LO", "HI"),
                      help="bounds of the free parameter")
+    sub.add_argument("--preset", metavar="NAME",
+                     help="a named parameter set of the model file (bifurc show MODEL lists "
+                          "them); --set values override it")
     sub.add_argument("--set", action="append", metavar="NAME=VALUE", help="parameter values")
     sub.add_argument("--y", metavar="STATE", help="state on the y axis (default: the first)")
     sub.add_argument("--engine", choices=("bifurc", "auto07p"), default="bifurc",
@@ -888,6 +907,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "at every point (DIR/msf.npz, DIR/msf.json, DIR/msf_map_<i>.png)")
     sub.add_argument("--range", nargs=2, type=float, metavar=("LO", "HI"),
                      help="bounds of --free")
+    sub.add_argument("--preset", metavar="NAME",
+                     help="a named parameter set of the model file (bifurc show MODEL lists "
+                          "them); --set values override it")
     sub.add_argument("--set", action="append", metavar="NAME=VALUE", help="parameter values")
     sub.add_argument("--L-grid", default="-1:1:201", metavar="LO:HI:N",
                      help="the L grid (write --L-grid=-1:1:201: the value starts with a minus)")
@@ -952,6 +974,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--measure", default="regime,frequency", metavar="MEASURES",
                      help="comma-separated: regime (always), frequency, range, lyapunov, "
                           "equilibrium")
+    sub.add_argument("--preset", metavar="NAME",
+                     help="a named parameter set of the model file (bifurc show MODEL lists "
+                          "them); --set values override it")
     sub.add_argument("--set", action="append", metavar="NAME=VALUE",
                      help="values of the other parameters")
     sub.add_argument("--duration", type=float, default=1000.0, help="length of each run (ms)")

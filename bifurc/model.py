@@ -32,7 +32,7 @@ from .expressions import ALLOWED_CONSTANTS, ALLOWED_FUNCTIONS, parse_expression
 
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
-_RESERVED = set(ALLOWED_FUNCTIONS) | set(ALLOWED_CONSTANTS) | {"t", "eps"}
+_RESERVED = set(ALLOWED_FUNCTIONS) | set(ALLOWED_CONSTANTS) | {"t", "eps", "preset"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,16 @@ class State:
     unit: str = ""
     description: str = ""
     domain: tuple[float, float] = (-math.inf, math.inf)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named set of parameter values (e.g. a paper's), with where it comes
+    from: ``model.parameters(preset=name)``, ``--preset name``."""
+
+    name: str
+    values: Mapping[str, float]
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -191,6 +201,7 @@ class Model:
         Non-zero entries of the network coupling matrix H.
     description, time_unit, references, noise_states : metadata
         ``noise_states`` are the states that receive additive noise by default.
+    presets : sequence of Preset (named parameter sets), checked like overrides
     reserved_ok : names allowed although reserved (``homogeneous_model`` uses
         it for its coupling-strength parameter ``eps``)
     """
@@ -199,7 +210,7 @@ class Model:
                  equations: Mapping[str, object], coupling: Sequence[CouplingTerm] = (),
                  description: str = "", time_unit: str = "ms",
                  references: Sequence[str] = (), noise_states: Sequence[str] | None = None,
-                 reserved_ok: Sequence[str] = ()):
+                 reserved_ok: Sequence[str] = (), presets: Sequence[Preset] = ()):
         self.name = _check_name(name, "model")
         self.description = description
         self.time_unit = time_unit
@@ -244,6 +255,17 @@ class Model:
         for n in self.noise_states:
             if n not in self.state_names:
                 raise ModelDefinitionError(f"noise state {n!r} is not a state of model {name!r}")
+        self.presets = {}
+        for preset in presets:
+            _check_name(preset.name, "preset")
+            if preset.name in self.presets:
+                raise ModelDefinitionError(f"preset {preset.name!r} is defined twice")
+            try:
+                values = dict(self.parameters(**dict(preset.values)).items())
+            except ParameterError as error:
+                raise ModelDefinitionError(f"preset `{preset.name}`: {error}") from None
+            self.presets[preset.name] = replace(
+                preset, values={k: values[k] for k in preset.values}, source=str(preset.source))
 
     # ----------------------------------------------------------------- parsing
     def _check_equations(self, equations):
@@ -324,13 +346,21 @@ class Model:
                                  f"states are: {', '.join(self.state_names)}")
         return self.state_names.index(name)
 
-    def parameters(self, **overrides) -> ParameterSet:
-        """The default parameters with ``overrides`` applied, validated.
+    def parameters(self, preset: str | None = None, **overrides) -> ParameterSet:
+        """The default parameters with the named ``preset`` (see ``presets``) and
+        then ``overrides`` applied, validated.
 
         Unknown names, non-numbers, non-finite values and values outside a
-        parameter's bounds raise :class:`ParameterError`.
+        parameter's bounds raise :class:`ParameterError`, as does an unknown
+        preset (the message lists the model's).
         """
         values = {p.name: p.default for p in self.parameter_list}
+        if preset is not None:
+            if preset not in self.presets:
+                known = ", ".join(self.presets) or "none"
+                raise ParameterError(f"model {self.name!r} has no preset {preset!r} "
+                                     f"(presets: {known})")
+            values.update(self.presets[preset].values)
         for name, value in overrides.items():
             if name not in values:
                 raise ParameterError(self.unknown_parameter_message(name))
@@ -400,6 +430,9 @@ class Model:
         if self.coupling:
             spec["coupling"] = [{"target": c.target, "source": c.source, "gain": c.gain}
                                 for c in self.coupling]
+        if self.presets:
+            spec["presets"] = {name: {"source": p.source, "values": dict(p.values)}
+                               for name, p in self.presets.items()}
         return spec
 
     @classmethod
@@ -412,7 +445,7 @@ class Model:
         if not isinstance(spec, Mapping):
             raise ModelDefinitionError(f"{source}: top level must be a table/mapping")
         known = {"name", "description", "time_unit", "references", "noise_states", "states",
-                 "parameters", "equations", "coupling"}
+                 "parameters", "equations", "coupling", "presets"}
         extra = sorted(set(spec) - known)
         if extra:
             raise ModelDefinitionError(f"{source}: unknown key(s) {', '.join(extra)}; "
@@ -430,10 +463,13 @@ class Model:
                     f"{source}: coupling term {i} needs `target` and `source` (and optional `gain`)")
             coupling.append(CouplingTerm(str(term["target"]), str(term["source"]),
                                          str(term.get("gain", "1"))))
+        presets = [_preset_from_spec(n, v, source)
+                   for n, v in _items(spec.get("presets", {}), "presets", source)]
         return cls(reserved_ok=reserved_ok, name=spec["name"], states=states, parameters=parameters,
                    equations=spec["equations"], coupling=coupling,
                    description=spec.get("description", ""), time_unit=spec.get("time_unit", "ms"),
-                   references=spec.get("references", ()), noise_states=spec.get("noise_states"))
+                   references=spec.get("references", ()), noise_states=spec.get("noise_states"),
+                   presets=presets)
 
     @cached_property
     def fingerprint(self) -> str:
@@ -470,6 +506,10 @@ class Model:
                 lines.append(f"  H[{c.target}, {c.source}] = {c.gain}")
         if self.references:
             lines += ["", "references:"] + [f"  - {r}" for r in self.references]
+        for preset in self.presets.values():
+            lines += ["", f"preset {preset.name} (--preset {preset.name})"
+                      + (f": {preset.source}" if preset.source else "")]
+            lines += [f"  {k} = {v:g}" for k, v in preset.values.items()]
         return "\n".join(lines)
 
     def __repr__(self):
@@ -553,6 +593,26 @@ def _parameter_from_spec(name, entry, source):
     # non-finite defaults are rejected by Model itself with the same message
     return Parameter(name, entry["default"], bounds, str(entry.get("unit", "")),
                      str(entry.get("description", "")), open_ends)
+
+
+def _preset_from_spec(name, entry, source):
+    if not isinstance(entry, Mapping) or "values" not in entry:
+        raise ModelDefinitionError(f"{source}: preset `{name}` must be a table with `values` "
+                                   f"(parameter = number) and an optional `source`")
+    extra = set(entry) - {"values", "source"}
+    if extra:
+        raise ModelDefinitionError(f"{source}: preset `{name}` has unknown key(s) {sorted(extra)}")
+    values = entry["values"]
+    if not isinstance(values, Mapping):
+        raise ModelDefinitionError(f"{source}: `values` of preset `{name}` must be a table "
+                                   f"mapping parameter names to numbers")
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ModelDefinitionError(f"{source}: preset `{name}`: {key} = {value!r} is not a "
+                                       f"number")
+    if not isinstance(entry.get("source", ""), str):
+        raise ModelDefinitionError(f"{source}: `source` of preset `{name}` must be text")
+    return Preset(str(name), dict(values), entry.get("source", ""))
 
 
 @lru_cache(maxsize=8)

@@ -114,14 +114,13 @@ def test_slow_transient_next_to_a_hopf_point_is_a_cycle_not_quasiperiodic():
     grows at Re lambda = 0.004/ms), and the map called it quasi-periodic and
     integrated its variational equations. It now runs on; the reference is a
     run of 8000 ms, which settles on the cycle."""
-    paper = dict(tau_e=8.0, tau_i=8.0, tau_se=1.0, tau_si=5.0, eta_e=-5.0, eta_i=-5.0,
-                 J_ee=5.0, J_ei=13.0, J_ie=13.0, J_ii=5.0, I_i=0.0)
+    paper = bf.load_model("ei").presets["delicado2025"].values
     grid = {"I_e": [1.6, 1.65], "eps": [27.27]}
     result = transverse_map("ei", grid, L.real, parameters=paper, transient=500.0,
                             duration=200.0, workers=1)
     hom = homogeneous_model(bf.load_model("ei"))
     for i, I_e in enumerate(grid["I_e"]):
-        reference = find_attractor(hom, hom.parameters(**paper, I_e=I_e, eps=27.27),
+        reference = find_attractor(hom, hom.parameters(preset="delicado2025", I_e=I_e, eps=27.27),
                                    transient=8000.0)
         assert KINDS[result.kind[0, i]] == reference.kind
 

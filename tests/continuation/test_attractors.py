@@ -123,14 +123,10 @@ def test_msf_at_a_chaotic_point_is_analysed_with_its_uncertainty(tmp_path, capsy
     assert "chaotic" in capsys.readouterr().out
 
 
-#: the seed paper's node (../shared/docs/paper.md): a fast synapse (tau_se = 1 ms)
-PAPER = dict(tau_e=8.0, tau_i=8.0, tau_se=1.0, tau_si=5.0, eta_e=-5.0, eta_i=-5.0, J_ee=5.0,
-             J_ei=13.0, J_ie=13.0, J_ii=5.0, I_i=0.0)
-
-
 @pytest.mark.parametrize("I_e, eps", [(8.0, 24.0), (10.0, 16.0)])
 def test_spiking_cycle_is_a_cycle(I_e, eps):
-    """Cycles with a fast spike, which were reported as irregular: 50 mesh
+    """Cycles of the seed paper's node (preset delicado2025: a fast synapse,
+    tau_se = 1 ms) with a fast spike, which were reported as irregular: 50 mesh
     intervals do not converge (or leave |mu_trivial - 1| > 1e-6), and comparing
     the collocated and simulated orbits at equal times (phases resolved to a
     sample) measured a few percent. Now the mesh is refined where Newton fails
@@ -141,7 +137,7 @@ def test_spiking_cycle_is_a_cycle(I_e, eps):
     from bifurc.codegen import compile_model, parameter_vector
 
     hom = homogeneous_model(bf.load_model("ei"))
-    p = hom.parameters(**PAPER, I_e=I_e, eps=eps)
+    p = hom.parameters(preset="delicado2025", I_e=I_e, eps=eps)
     attractor = find_attractor(hom, p, ntst=50)
     assert attractor.kind == "cycle", attractor.message
     orbit = attractor.orbit

@@ -298,10 +298,8 @@ def test_cycle_corrector_walks_a_row_and_refines_its_mesh():
     from bifurc.continuation.cycles import CycleCorrector, CycleProblem, PeriodicOrbit
     from bifurc.msf import homogeneous_model
 
-    paper = dict(tau_e=8.0, tau_i=8.0, tau_se=1.0, tau_si=5.0, eta_e=-5.0, eta_i=-5.0,
-                 J_ee=5.0, J_ei=13.0, J_ie=13.0, J_ii=5.0, I_i=0.0, eps=20.0)
     hom = homogeneous_model(bf.load_model("ei"))
-    found = find_cycle(hom, hom.parameters(**paper, I_e=6.0))
+    found = find_cycle(hom, hom.parameters(preset="delicado2025", eps=20.0, I_e=6.0))
     coarse_disc = bf.continuation.collocation.Discretisation(hom.n_states, 60, found.ncol)
     coarse = PeriodicOrbit(hom.name, found.parameters, coarse_disc.mesh, found.ncol,
                            found.discretisation().evaluate(found.profile[:-1].ravel(),
@@ -311,7 +309,7 @@ def test_cycle_corrector_walks_a_row_and_refines_its_mesh():
     compiled = compile_model(hom)
     orbit = coarse
     for step in range(11):
-        p = hom.parameters(**paper, I_e=6.0 + 0.05 * step)
+        p = hom.parameters(preset="delicado2025", eps=20.0, I_e=6.0 + 0.05 * step)
         orbit = corrector(orbit, p, refine_to=1e-6, multipliers="leading")
         assert orbit.trivial_error <= 1e-6
         vector = parameter_vector(hom, p)
