@@ -153,8 +153,8 @@ def find_attractor(model, parameters=None, *, guess=None, transient: float = 200
 
     Equilibria are refined by Newton and must be stable; cycles are refined
     by collocation with an adapted mesh of ``ntst`` intervals (twice and four
-    times as many where Newton fails or lands off the simulated orbit: a fast
-    spike) and checked against the simulation.
+    times as many where Newton fails: a fast spike) and checked against the
+    simulation.
     Never raises for an attractor it cannot analyse: the kind says so
     ("irregular", "diverged") with a message; bad input raises ParameterError.
     """
@@ -217,19 +217,17 @@ def find_attractor(model, parameters=None, *, guess=None, transient: float = 200
         return Attractor("irregular", model.name, values, end,
                          f"neither an equilibrium nor a periodic orbit: {what}", details=details)
     # a cycle: refine the simulated period by collocation and check it against
-    # the run; where a mesh is too coarse for a fast spike (Newton fails, or
-    # lands off the simulated orbit): twice, then four times as many intervals
+    # the run; where a mesh is too coarse for a fast spike (Newton fails):
+    # twice, then four times as many intervals
     details["period"] = period
     orbit, failure = None, None
     for intervals in (ntst, 2 * ntst, 4 * ntst):
         try:
             orbit, closure = refine_cycle(model, p, run.time, series, period, ntst=intervals,
                                           ncol=ncol)
+            break
         except ParameterError as error:
             failure = error
-            continue
-        if closure <= CLOSURE_TOLERANCE:
-            break
     if orbit is None:
         return Attractor("irregular", model.name, values, end,
                          f"neither an equilibrium nor a periodic orbit: the state returns after "
