@@ -56,17 +56,50 @@ BLOCK_RATIO = 0.1
 
 
 @nb.njit(cache=True, nogil=True)
+def _solve_in_place(A, Y, first):
+    """Rows ``first``.. of the solution X of A X = Y (square A, any number of
+    columns), in place in Y: Gaussian elimination with partial pivoting (A is
+    overwritten by its triangular factor), then back substitution from the
+    last row up to ``first`` only."""
+    size, columns = A.shape[0], Y.shape[1]
+    for col in range(size):
+        pivot = col
+        best = abs(A[col, col])
+        for r in range(col + 1, size):
+            if abs(A[r, col]) > best:
+                best = abs(A[r, col])
+                pivot = r
+        if pivot != col:
+            for k in range(size):
+                A[col, k], A[pivot, k] = A[pivot, k], A[col, k]
+            for k in range(columns):
+                Y[col, k], Y[pivot, k] = Y[pivot, k], Y[col, k]
+        inverse = 1.0 / A[col, col]
+        for r in range(col + 1, size):
+            factor = A[r, col] * inverse
+            if factor != 0.0:
+                for k in range(col, size):
+                    A[r, k] -= factor * A[col, k]
+                for k in range(columns):
+                    Y[r, k] -= factor * Y[col, k]
+    for r in range(size - 1, first - 1, -1):
+        for k in range(columns):
+            acc = Y[r, k]
+            for m in range(r + 1, size):
+                acc -= A[r, m] * Y[m, k]
+            Y[r, k] = acc / A[r, r]
+
+
+@nb.njit(cache=True, nogil=True)
 def _condense(blocks, G):
     """G[j]: xi(tau_{j+1}) = G[j] xi(tau_j) from interval j's collocation blocks
-    (NTST, NCOL, n, NCOL + 1, n), real or complex: Gaussian elimination with
-    partial pivoting of [B_interior B_end] against -B_start, and back
-    substitution for the end point only (the numpy reference is
-    ``transfer_matrices``)."""
+    (NTST, NCOL, n, NCOL + 1, n), real or complex: [B_interior B_end] solved
+    against -B_start, the end point only (``_solve_in_place``; the numpy
+    reference is ``transfer_matrices``)."""
     ntst, ncol, n = blocks.shape[0], blocks.shape[1], blocks.shape[2]
     size = ncol * n
     M = np.empty((size, size), dtype=blocks.dtype)
     R = np.empty((size, n), dtype=blocks.dtype)
-    X = np.empty((size, n), dtype=blocks.dtype)
     for j in range(ntst):
         for c in range(ncol):
             for i in range(n):
@@ -76,36 +109,11 @@ def _condense(blocks, G):
                 for l in range(1, ncol + 1):
                     for k in range(n):
                         M[row, (l - 1) * n + k] = blocks[j, c, i, l, k]
-        for col in range(size):
-            pivot = col
-            best = abs(M[col, col])
-            for r in range(col + 1, size):
-                if abs(M[r, col]) > best:
-                    best = abs(M[r, col])
-                    pivot = r
-            if pivot != col:
-                for k in range(size):
-                    M[col, k], M[pivot, k] = M[pivot, k], M[col, k]
-                for k in range(n):
-                    R[col, k], R[pivot, k] = R[pivot, k], R[col, k]
-            inverse = 1.0 / M[col, col]
-            for r in range(col + 1, size):
-                factor = M[r, col] * inverse
-                if factor != 0.0:
-                    for k in range(col, size):
-                        M[r, k] -= factor * M[col, k]
-                    for k in range(n):
-                        R[r, k] -= factor * R[col, k]
         # the last n unknowns (xi at tau_{j+1}) depend on no earlier one
-        for r in range(size - 1, size - n - 1, -1):
-            for k in range(n):
-                acc = R[r, k]
-                for m in range(r + 1, size):
-                    acc -= M[r, m] * X[m, k]
-                X[r, k] = acc / M[r, r]
+        _solve_in_place(M, R, size - n)
         for i in range(n):
             for k in range(n):
-                G[j, i, k] = X[size - n + i, k]
+                G[j, i, k] = R[size - n + i, k]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -566,7 +574,7 @@ def leading_log_multipliers(G_all) -> np.ndarray:
 @nb.njit(cache=True, nogil=True)
 def _low_rank_transfer(G0, EZ, K, D, factors, G):
     """G[m, j] = G0[j] + k EZ[j] (I + k K[j])^-1 D[j] with k = factors[m]
-    (Gaussian elimination with partial pivoting of the small q x q system)."""
+    (the small q x q system by ``_solve_in_place``)."""
     N, n, q = EZ.shape[0], EZ.shape[1], EZ.shape[2]
     A = np.empty((q, q), dtype=G.dtype)
     Y = np.empty((q, n), dtype=G.dtype)
@@ -578,29 +586,7 @@ def _low_rank_transfer(G0, EZ, K, D, factors, G):
                     A[a, b] = k * K[j, a, b] + (1.0 if a == b else 0.0)
                 for b in range(n):
                     Y[a, b] = D[j, a, b]
-            for col in range(q):
-                pivot, best = col, abs(A[col, col])
-                for r in range(col + 1, q):
-                    if abs(A[r, col]) > best:
-                        pivot, best = r, abs(A[r, col])
-                if pivot != col:
-                    for b in range(q):
-                        A[col, b], A[pivot, b] = A[pivot, b], A[col, b]
-                    for b in range(n):
-                        Y[col, b], Y[pivot, b] = Y[pivot, b], Y[col, b]
-                for r in range(col + 1, q):
-                    factor = A[r, col] / A[col, col]
-                    if factor != 0.0:
-                        for b in range(col, q):
-                            A[r, b] -= factor * A[col, b]
-                        for b in range(n):
-                            Y[r, b] -= factor * Y[col, b]
-            for r in range(q - 1, -1, -1):
-                for b in range(n):
-                    acc = Y[r, b]
-                    for c in range(r + 1, q):
-                        acc -= A[r, c] * Y[c, b]
-                    Y[r, b] = acc / A[r, r]
+            _solve_in_place(A, Y, 0)
             for a in range(n):
                 for b in range(n):
                     acc = G0[j, a, b] + 0.0 * k
