@@ -81,7 +81,7 @@ def test_snic_curve_is_a_fold_and_meets_the_homoclinic_curve_from_bt(study):
     the hand-derived reference; its end near the cusp is where the homoclinic
     curve started at BT1 ends (two different boundary-value problems)."""
     branches = load_branches(study)
-    snic, from_bt = branches[6], branches[7]
+    snic = branches[6]
     for k in range(0, len(snic), 10):
         p = {**DEFAULTS, **dict(zip(snic.free, snic.values[k]))}
         x = snic.states[k]
