@@ -51,6 +51,16 @@ def _overrides(args, model) -> dict:
     return values
 
 
+def _fixed_text(args, overrides) -> str:
+    """The fixed parameters for a figure's title: the preset by its name, then
+    the values that differ from it."""
+    preset = getattr(args, "preset", None)
+    given = _parse_assignments(args.set)
+    shown = {k: v for k, v in overrides.items() if not preset or k in given or k == "eps"}
+    return ", ".join(([f"preset {preset}"] if preset else [])
+                     + [f"{k} = {v:g}" for k, v in shown.items()])
+
+
 def _output_folder(path) -> Path:
     """``--out``, checked before any work: a folder (or one that can be made)
     where this process may write."""
@@ -544,9 +554,8 @@ def _msf_plane(args, model, homogeneous) -> int:
                                 workers=workers, executor=executor, ntst=args.ntst,
                                 ncol=args.ncol, duration=args.duration,
                                 transient=args.transient, progress=not args.quiet)
-    fixed = ", ".join(f"{k} = {v:g}" for k, v in overrides.items())
     title = (f"{model.name}: transverse instability of the synchronous state, {source}"
-             + (f"; {fixed}" if fixed else ""))
+             + (f"; {_fixed_text(args, overrides)}" if overrides else ""))
     figure = plot.transverse_map(result, title, model.time_unit, curves=curves)
     files = [out / "transverse_map.json", out / "transverse_map.npz",
              _save_figure(figure, out / "transverse_map.png")]
