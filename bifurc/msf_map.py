@@ -11,7 +11,9 @@ Each row (p2 fixed) is walked along p1 as a natural-parameter continuation:
 the previous point's state is corrected by Newton at the next point (an
 equilibrium, or a cycle by collocation, period free) and kept while it stays
 stable (eigenvalues; multipliers with the trivial one trusted) and in the
-model's domain. Only where that fails is the homogeneous system simulated
+model's domain; where an equilibrium has just lost its stability at a
+supercritical Hopf point, the small cycle comes from the normal form
+(``cycle_near_hopf``). Only where that fails is the homogeneous system simulated
 (find_attractor, from the previous state; where the run does not settle, it
 goes on twice more for twice as long: next to a bifurcation the transient
 is slow), and only quasi-periodic or chaotic states are integrated with
@@ -131,6 +133,31 @@ def _stable_equilibrium(homogeneous, compiled, p, guess):
     return x
 
 
+def _cycle_past_hopf(homogeneous, compiled, p, parameters, guess):
+    """The small stable cycle where the neighbour's equilibrium has just lost
+    its stability through a complex pair (a supercritical Hopf point between
+    the two grid points: ``cycle_near_hopf``), else None. There a simulation
+    would still be spiralling away from the equilibrium (growth Re lambda ->
+    0), and the point would be taken for quasi-periodic motion."""
+    from .continuation.cycles import cycle_near_hopf
+    from .continuation.equilibria import newton_equilibrium
+    from .continuation.floquet import trivial_error, trivial_index
+
+    x, converged, _ = newton_equilibrium(compiled, p, guess)
+    if not converged or homogeneous.domain_violations(x):
+        return None
+    try:
+        cycle = cycle_near_hopf(homogeneous, parameters, x)
+    except (ParameterError, np.linalg.LinAlgError, FloatingPointError):
+        return None
+    mu = cycle.multipliers
+    if trivial_error(mu) > TRUSTED_TRIVIAL or \
+            np.abs(np.delete(mu, trivial_index(mu))).max() >= 1.0 or \
+            homogeneous.domain_violations(cycle.profile):
+        return None
+    return cycle
+
+
 def _stable_cycle(corrector, node, homogeneous, orbit, parameters, L):
     """(cycle, growth rates of the modes L) corrected from the neighbour's
     ``orbit`` (by ``corrector``, a CycleCorrector of the row), if it is stable
@@ -191,6 +218,9 @@ def evaluate_row(task: dict) -> dict:
         if previous is not None and previous[0] == "equilibrium":
             state = _stable_equilibrium(homogeneous, compiled, p, previous[1])
             kind = "equilibrium" if state is not None else None
+            if kind is None:
+                orbit = _cycle_past_hopf(homogeneous, compiled, p, parameters, previous[1])
+                kind = "cycle" if orbit is not None else None
         elif previous is not None and previous[0] == "cycle" and previous[2] is not None:
             continued = _stable_cycle(corrector, node, homogeneous, previous[2], parameters, L)
             if continued is not None:

@@ -125,6 +125,26 @@ def test_slow_transient_next_to_a_hopf_point_is_a_cycle_not_quasiperiodic():
         assert KINDS[result.kind[0, i]] == reference.kind
 
 
+def test_cycle_just_past_a_hopf_point_comes_from_the_normal_form():
+    """I_e = 6.0 lies 0.007 past the seed paper's first Hopf point at eps = 0
+    (I_e = 5.9932): the cycle grows out of the equilibrium at 1e-3/ms, far
+    too slowly for any reasonable run. The map takes it from the normal form
+    of the equilibrium it continued (no simulation); the reference is a run
+    of 40 s, whose cycle gives the same period and growth rates."""
+    paper = bf.load_model("ei").presets["delicado2025"].values
+    result = transverse_map("ei", {"I_e": [5.95, 6.0], "eps": [0.0]}, L.real, parameters=paper,
+                            workers=1)
+    assert [KINDS[k] for k in result.kind[0]] == ["equilibrium", "cycle"]
+    assert not result.simulated[0, 1]
+    ei = bf.load_model("ei")
+    hom = homogeneous_model(ei)
+    reference = find_attractor(hom, hom.parameters(preset="delicado2025", I_e=6.0, eps=0.0),
+                               transient=40000.0)
+    assert reference.kind == "cycle"
+    growth, _ = cycle_msf(ei, reference.orbit, L.real)
+    assert result.growth_max[0, 1] == pytest.approx(growth.max(), abs=1e-7)
+
+
 def test_bad_input_before_any_computation():
     with pytest.raises(ParameterError, match="not a parameter"):
         transverse_map("ei", {"eta_e": [1.0], "nope": [1.0]}, L)

@@ -38,7 +38,7 @@ from .floquet import (TRIVIAL_TOLERANCE, floquet_eigenfunction, floquet_multipli
 from .core import (ContinuationOptions, CurveEnd, NewtonFailure, SparseBorderedProblem, factor,
                    correct, trace)
 from .equilibria import frequency_data
-from .normal_forms import hopf_eigenvectors
+from .normal_forms import first_lyapunov_coefficient, hopf_eigenvectors
 
 
 def _permutation_parity(permutation) -> int:
@@ -470,6 +470,45 @@ class CycleCorrector:
             disc, x = disc.remesh(u[:disc.size], disc.equidistributed_mesh(u[:disc.size], ntst))
             period = float(u[-2])
         return corrected
+
+
+def cycle_near_hopf(model, parameters, equilibrium, *, ntst: int = 50,
+                    ncol: int = 4) -> PeriodicOrbit:
+    """The small cycle just past a supercritical Hopf point, at fixed
+    ``parameters``, around the ``equilibrium`` that has lost its stability
+    there: with mu +- i omega its unstable pair, q (<q, q> = 1) the
+    eigenvector and l1 the first Lyapunov coefficient, the normal form
+    z' = (mu + i omega) z + omega l1 z |z|^2 (Kuznetsov 2004, Sec. 3.5) has
+    the cycle |z|^2 = -mu / (omega l1), so x(t) ~ x* + 2 |z| Re(q e^{i omega t})
+    with period 2 pi / omega; Newton (period free) corrects it. A start that
+    needs no simulation, where a run would still be spiralling away from the
+    equilibrium (the growth rate mu is small). ParameterError unless the pair
+    is the only unstable direction and l1 < 0, or when Newton fails."""
+    model = load_model(model)
+    compiled = compile_model(model)
+    p = parameter_vector(model, parameters)
+    x0 = np.asarray(equilibrium, float)
+    A = compiled.jacobian(x0, p)
+    values = np.linalg.eigvals(A)
+    unstable = values[values.real > 0]
+    if len(unstable) != 2 or abs(unstable[0].imag) == 0:
+        raise ParameterError("the equilibrium has not lost its stability through one "
+                             "complex pair (no Hopf point just before)")
+    mu, omega = float(unstable[0].real), float(abs(unstable[0].imag))
+    l1 = first_lyapunov_coefficient(A, omega,
+                                    lambda a, b: compiled.second_derivative(x0, p, a, b),
+                                    lambda a, b, c: compiled.third_derivative(x0, p, a, b, c))
+    if not l1 < 0:
+        raise ParameterError(f"l1 = {l1:.3g} >= 0: a subcritical Hopf point, no small stable "
+                             f"cycle")
+    q, _ = hopf_eigenvectors(A, omega)
+    radius = math.sqrt(-mu / (omega * l1))
+    disc = Discretisation(model.n_states, ntst, ncol)
+    tau = np.append(disc.tau, 1.0)
+    profile = x0[None, :] + 2 * radius * (q[None, :] * np.exp(2j * np.pi * tau)[:, None]).real
+    guess = PeriodicOrbit(model.name, dict(zip(model.parameter_names, p.tolist())), disc.mesh,
+                          ncol, profile, 2 * math.pi / omega, None)
+    return correct_cycle(model, guess, parameters)
 
 
 def correct_cycle(model, orbit: PeriodicOrbit, parameters, *, refine_to: float | None = None,

@@ -322,3 +322,19 @@ def test_cycle_corrector_walks_a_row_and_refines_its_mesh():
         full = problem.multipliers(np.r_[x, orbit.period, vector[0]])
         np.testing.assert_allclose(orbit.multipliers, full[:2], rtol=1e-8)
     assert len(orbit.mesh) - 1 > 60  # refined
+
+
+@pytest.mark.parametrize("mu", [1e-4, 0.01, 0.3])
+def test_cycle_near_hopf_on_the_normal_form(hopf_normal_form, mu):
+    """x' = mu x - y - x r^2, y' = x + mu y - y r^2: the cycle is the circle of
+    radius sqrt(mu), period 2 pi, exactly; started from the equilibrium at
+    the origin, past the Hopf point at mu = 0 (and refused before it)."""
+    from bifurc.continuation.cycles import cycle_near_hopf
+    from bifurc.errors import ParameterError
+
+    orbit = cycle_near_hopf(hopf_normal_form, hopf_normal_form.parameters(mu=mu), [0.0, 0.0],
+                            ntst=20)
+    np.testing.assert_allclose(np.linalg.norm(orbit.profile, axis=1), math.sqrt(mu), rtol=1e-7)
+    assert orbit.period == pytest.approx(TWO_PI, rel=1e-9)
+    with pytest.raises(ParameterError, match="complex pair"):
+        cycle_near_hopf(hopf_normal_form, hopf_normal_form.parameters(mu=-mu), [0.0, 0.0])
