@@ -133,6 +133,16 @@ def _stable_equilibrium(homogeneous, compiled, p, guess):
     return x
 
 
+def _trusted_stable(homogeneous, multipliers, profile) -> bool:
+    """A cycle to keep: its trivial multiplier trusted, the others inside the
+    unit circle, the orbit in the model's domain."""
+    from .continuation.floquet import trivial_error, trivial_index
+
+    return (trivial_error(multipliers) <= TRUSTED_TRIVIAL
+            and np.abs(np.delete(multipliers, trivial_index(multipliers))).max() < 1.0
+            and not homogeneous.domain_violations(profile))
+
+
 def _cycle_past_hopf(homogeneous, compiled, p, parameters, guess):
     """The small stable cycle where the neighbour's equilibrium has just lost
     its stability through a complex pair (a supercritical Hopf point between
@@ -141,7 +151,6 @@ def _cycle_past_hopf(homogeneous, compiled, p, parameters, guess):
     0), and the point would be taken for quasi-periodic motion."""
     from .continuation.cycles import cycle_near_hopf
     from .continuation.equilibria import newton_equilibrium
-    from .continuation.floquet import trivial_error, trivial_index
 
     x, converged, _ = newton_equilibrium(compiled, p, guess)
     if not converged or homogeneous.domain_violations(x):
@@ -150,12 +159,7 @@ def _cycle_past_hopf(homogeneous, compiled, p, parameters, guess):
         cycle = cycle_near_hopf(homogeneous, parameters, x)
     except (ParameterError, np.linalg.LinAlgError, FloatingPointError):
         return None
-    mu = cycle.multipliers
-    if trivial_error(mu) > TRUSTED_TRIVIAL or \
-            np.abs(np.delete(mu, trivial_index(mu))).max() >= 1.0 or \
-            homogeneous.domain_violations(cycle.profile):
-        return None
-    return cycle
+    return cycle if _trusted_stable(homogeneous, cycle.multipliers, cycle.profile) else None
 
 
 def _stable_cycle(corrector, node, homogeneous, orbit, parameters, L):
@@ -166,7 +170,7 @@ def _stable_cycle(corrector, node, homogeneous, orbit, parameters, L):
     not trusted, the mesh is refined (``refine_to``) and the modes done again."""
     from dataclasses import replace
 
-    from .continuation.floquet import trivial_error, trivial_index
+    from .continuation.floquet import trivial_error
     from .msf import cycle_growth_rates
 
     try:
@@ -180,11 +184,7 @@ def _stable_cycle(corrector, node, homogeneous, orbit, parameters, L):
                                              blocks=corrector.blocks, own_multipliers=True)
     except (ParameterError, np.linalg.LinAlgError, FloatingPointError):
         return None
-    if trivial_error(own) > TRUSTED_TRIVIAL:
-        return None
-    if np.abs(np.delete(own, trivial_index(own))).max() >= 1.0:
-        return None
-    if homogeneous.domain_violations(cycle.profile):
+    if not _trusted_stable(homogeneous, own, cycle.profile):
         return None
     return replace(cycle, multipliers=own), growth
 
